@@ -1,0 +1,3 @@
+from ccproxy.cli import main
+
+main()

@@ -1,0 +1,187 @@
+"""The config file: a LiteLLM proxy config with a `ccproxy:` section, validated when it loads."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ccproxy.errors import ConfigError
+from ccproxy.router import Deployment
+from ccproxy.rules import BUILTIN_RULES, DEFAULT_LABEL, DEFAULT_ORDER, Rule, load_rule
+
+BUILTIN_CONFIG_PATH = Path(__file__).with_name("default_config.yaml")
+
+BUILTIN_LABELS = (DEFAULT_LABEL, *DEFAULT_ORDER)
+
+
+class RuleSpec(BaseModel):
+    """One entry of `ccproxy.rules`: the label it gives, the rule class, and its options."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    rule: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class LogSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["auto", "json", "console"] = "auto"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class CCProxySettings(BaseModel):
+    """The `ccproxy:` section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    routes: dict[str, str]
+    rules: list[RuleSpec] = Field(default_factory=list)
+    fallbacks: dict[str, list[str]] = Field(default_factory=dict)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_rules(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("rules") is None:
+            return {**data, "rules": list(DEFAULT_ORDER)}
+        return data
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _read_rules(cls, value: object) -> object:
+        if not isinstance(value, list):
+            raise ConfigError("ccproxy.rules", value, "a list of rules")
+        return [_rule_spec(index, item) for index, item in enumerate(value)]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every label a route may name: the default plus those the rules give."""
+        return (DEFAULT_LABEL, *dict.fromkeys(spec.label for spec in self.rules))
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded, validated config."""
+
+    path: Path
+    litellm: dict[str, Any]
+    settings: CCProxySettings
+    deployments: dict[str, Deployment]
+
+    def build_rules(self) -> list[tuple[str, Rule]]:
+        return [
+            (spec.label, load_rule(f"ccproxy.rules[{index}].{spec.label}", spec.rule, spec.options))
+            for index, spec in enumerate(self.settings.rules)
+        ]
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate a config file; None reads the built-in default."""
+    config_path = Path(path) if path is not None else BUILTIN_CONFIG_PATH
+    raw = _read_yaml(config_path)
+
+    deployments = _deployments(raw.get("model_list"))
+    settings = _settings(raw.get("ccproxy"))
+    _check_routes(settings, deployments)
+    config = Config(config_path, raw, settings, deployments)
+    config.build_rules()
+
+    return config
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError("--config", str(path), f"a readable file ({error.strerror})") from error
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), "invalid YAML", f"a YAML mapping ({error})") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), type(raw).__name__, "a YAML mapping at the top level")
+    return raw
+
+
+def _deployments(model_list: object) -> dict[str, Deployment]:
+    if not isinstance(model_list, list) or not model_list:
+        raise ConfigError("model_list", model_list, "a non-empty list of models")
+
+    deployments: dict[str, Deployment] = {}
+    for index, entry in enumerate(model_list):
+        name = entry.get("model_name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise ConfigError(f"model_list[{index}].model_name", name, "a string")
+        params = entry.get("litellm_params") or {}
+        info = entry.get("model_info") or {}
+        window = info.get("max_input_tokens") if isinstance(info, dict) else None
+        # LiteLLM balances load over entries sharing a model_name; the first describes them.
+        deployments.setdefault(
+            name,
+            Deployment(
+                name=name,
+                model=str(params.get("model", name)) if isinstance(params, dict) else name,
+                max_input_tokens=window if isinstance(window, int) and window > 0 else None,
+            ),
+        )
+    return deployments
+
+
+def _settings(section: object) -> CCProxySettings:
+    if not isinstance(section, dict):
+        raise ConfigError("ccproxy", section, "a mapping with at least routes.default")
+    try:
+        return CCProxySettings.model_validate(section)
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = ".".join(["ccproxy", *(str(part) for part in first["loc"])])
+        raise ConfigError(key, first.get("input"), first["msg"].lower()) from error
+
+
+def _check_routes(settings: CCProxySettings, deployments: dict[str, Deployment]) -> None:
+    known = ", ".join(deployments)
+    if DEFAULT_LABEL not in settings.routes:
+        raise ConfigError("ccproxy.routes.default", None, "a model_name from model_list")
+
+    for label, name in settings.routes.items():
+        if label not in settings.labels:
+            expected = f"one of {', '.join(settings.labels)}"
+            raise ConfigError(f"ccproxy.routes.{label}", label, f"a label: {expected}")
+        if name not in deployments:
+            raise ConfigError(f"ccproxy.routes.{label}", name, f"a model_name of: {known}")
+
+    for label, names in settings.fallbacks.items():
+        if label not in settings.routes:
+            raise ConfigError(f"ccproxy.fallbacks.{label}", label, "a label with a route")
+        for index, name in enumerate(names):
+            if name not in deployments:
+                key = f"ccproxy.fallbacks.{label}[{index}]"
+                raise ConfigError(key, name, f"a model_name of: {known}")
+
+
+def _rule_spec(index: int, item: object) -> RuleSpec:
+    """Read `- think`, `- think: {efforts: [max]}` or `- mine: {rule: pkg.mod:Cls, ...}`."""
+    key = f"ccproxy.rules[{index}]"
+    if isinstance(item, str):
+        label, options = item, {}
+    elif isinstance(item, dict) and len(item) == 1:
+        label, options = next(iter(item.items()))
+        options = dict(options or {})
+    else:
+        raise ConfigError(key, item, "a label, or a mapping of one label to its options")
+
+    if not isinstance(label, str) or not isinstance(options, dict):
+        raise ConfigError(key, item, "a label, or a mapping of one label to its options")
+    path = options.pop("rule", None) or BUILTIN_RULES.get(label)
+    if path is None:
+        expected = f"a built-in label ({', '.join(BUILTIN_RULES)}) or a 'rule:' import path"
+        raise ConfigError(f"{key}.{label}", label, expected)
+
+    return RuleSpec(label=label, rule=str(path), options=options)

@@ -1,0 +1,90 @@
+"""The decision: which label a request carries and which model serves it, made once per request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ccproxy.classifier import RequestClassifier
+from ccproxy.config import Config
+from ccproxy.features import RequestFeatures
+from ccproxy.router import ModelRouter
+from ccproxy.rules import DEFAULT_LABEL
+from ccproxy.tokens import TokenCache
+
+
+@dataclass(frozen=True)
+class Decision:
+    label: str
+    route: str  # the model_name the request is sent to
+    model: str  # the upstream model behind that model_name
+    reasons: tuple[str, ...]
+    tokens: int
+    tokens_exact: bool
+
+    def log_fields(self) -> dict[str, Any]:
+        """The decision as log fields: labels, names and numbers only, never request content."""
+        fields = asdict(self)
+        fields["reasons"] = list(self.reasons)
+        return fields
+
+
+class Decider:
+    """Classifies a request, then routes its label."""
+
+    def __init__(
+        self, classifier: RequestClassifier, router: ModelRouter, cache: TokenCache | None = None
+    ) -> None:
+        self.classifier = classifier
+        self.router = router
+        self.cache = cache if cache is not None else TokenCache()
+        self.token_limits = sorted(classifier.token_limits | router.token_limits)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Decider:
+        routes = config.settings.routes
+        classifier = RequestClassifier(config.build_rules(), routed_labels=routes)
+        return cls(classifier, ModelRouter(routes, config.deployments))
+
+    def decide(
+        self,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str] | None = None,
+        *,
+        count_all: bool = False,
+    ) -> Decision:
+        """Decide on the calling thread; `count_all` reports the exact token estimate."""
+        request = RequestFeatures.from_request(body, headers, self.cache)
+        decision = self._decide(request)
+        if count_all:
+            request.tokens.count()
+            return self._decide(request)
+        return decision
+
+    async def adecide(
+        self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> Decision:
+        """Decide inside an event loop: any token counting the bounds can't avoid runs off it."""
+        request = RequestFeatures.from_request(body, headers, self.cache)
+        await request.tokens.prepare(self.token_limits)
+        return self._decide(request)
+
+    def default_decision(self, reason: str) -> Decision:
+        """The default route, for when deciding itself failed."""
+        default = self.router.default
+        return Decision(DEFAULT_LABEL, default.name, default.model, (reason,), 0, False)
+
+    def _decide(self, request: RequestFeatures) -> Decision:
+        classification = self.classifier.classify(request)
+        route = self.router.route(classification.label, request.tokens)
+        exact = request.tokens.exact
+
+        return Decision(
+            label=route.label,
+            route=route.deployment.name,
+            model=route.deployment.model,
+            reasons=classification.reasons + route.reasons,
+            tokens=exact if exact is not None else request.tokens.approximate(),
+            tokens_exact=exact is not None,
+        )
