@@ -62,8 +62,8 @@ class CCProxySettings(BaseModel):
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """Every label a route may name: the default plus those the rules give."""
-        return (DEFAULT_LABEL, *dict.fromkeys(spec.label for spec in self.rules))
+        """Every label a route may name: the built-in ones plus those the rules give."""
+        return tuple(dict.fromkeys([*BUILTIN_LABELS, *(spec.label for spec in self.rules)]))
 
 
 @dataclass(frozen=True)

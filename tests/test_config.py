@@ -1,0 +1,121 @@
+"""Config errors stop start-up with a message naming the key, the bad value and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ccproxy.config import load_config
+from ccproxy.errors import ConfigError
+
+MODELS = """\
+model_list:
+  - model_name: sonnet
+    litellm_params: {model: anthropic/claude-sonnet-4-5-20250929}
+  - model_name: haiku
+    litellm_params: {model: anthropic/claude-haiku-4-5-20251001}
+  - model_name: opus
+    litellm_params: {model: anthropic/claude-opus-4-1-20250805}
+"""
+
+MINIMAL = MODELS + """\
+ccproxy:
+  routes:
+    default: sonnet
+    background: haiku
+    think: opus
+"""
+
+
+def config_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def error_for(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file(tmp_path, text))
+    return str(caught.value)
+
+
+def test_the_minimal_config_of_the_product_brief_loads(tmp_path: Path) -> None:
+    config = load_config(config_file(tmp_path, MINIMAL))
+
+    assert config.settings.routes == {"default": "sonnet", "background": "haiku", "think": "opus"}
+    assert config.deployments["haiku"].model == "anthropic/claude-haiku-4-5-20251001"
+    assert [label for label, _ in config.build_rules()] == [
+        "long_context", "web_search", "subagent", "background", "think",
+    ]  # fmt: skip
+
+
+def test_the_builtin_default_routes_every_label() -> None:
+    routes = load_config(None).settings.routes
+    assert set(routes) == {"default", "background", "think", "long_context", "web_search",
+                           "subagent"}  # fmt: skip
+    assert (routes["background"], routes["think"], routes["default"]) == ("haiku", "opus", "sonnet")
+
+
+def test_a_route_to_a_missing_model_names_the_route_and_the_model(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL.replace("think: opus", "think: gpt-9"))
+    assert message == (
+        "ccproxy.routes.think: got 'gpt-9'; expected a model_name of: sonnet, haiku, opus"
+    )
+
+
+def test_an_unknown_label_is_refused(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + "    thinking_hard: opus\n")
+    assert message.startswith("ccproxy.routes.thinking_hard: got 'thinking_hard'; expected a label")
+
+
+def test_a_missing_default_route_is_refused(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL.replace("    default: sonnet\n", ""))
+    assert message.startswith("ccproxy.routes.default:")
+
+
+def test_a_custom_rule_that_does_not_import_names_the_rule(tmp_path: Path) -> None:
+    text = MINIMAL + "  rules:\n    - cheap: {rule: 'no_such_package.rules:Cheap'}\n"
+    message = error_for(tmp_path, text)
+    assert message.startswith("ccproxy.rules[0].cheap: got 'no_such_package.rules:Cheap'")
+    assert "importable module" in message
+
+
+def test_a_bad_rule_option_names_the_option_and_value(tmp_path: Path) -> None:
+    text = MINIMAL + "  rules:\n    - long_context: {threshold: -5}\n"
+    message = error_for(tmp_path, text)
+    assert message == "ccproxy.rules[0].long_context.threshold: got -5; expected input should " \
+                      "be greater than 0"
+
+
+def test_an_unknown_rule_option_is_refused(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + "  rules:\n    - think: {effort: max}\n")
+    assert message.startswith("ccproxy.rules[0].think.effort: got 'max'")
+
+
+def test_an_unknown_key_in_the_section_is_refused(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + "  route: {}\n")
+    assert message.startswith("ccproxy.route: got {}; expected extra inputs are not permitted")
+
+
+def test_a_missing_section_is_refused(tmp_path: Path) -> None:
+    assert error_for(tmp_path, MODELS).startswith("ccproxy: got None; expected a mapping")
+
+
+def test_a_fallback_to_a_missing_model_is_refused(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + "  fallbacks:\n    think: [sonnet, gpt-9]\n")
+    assert message.startswith("ccproxy.fallbacks.think[1]: got 'gpt-9'")
+
+
+def test_a_custom_rule_loads_by_import_path_like_the_builtins(tmp_path: Path) -> None:
+    text = MINIMAL.replace("think: opus", "think: opus\n    cheap: haiku") + (
+        "  rules:\n    - cheap: {rule: 'ccproxy.rules:WebSearchRule', tool_types: ['x*']}\n"
+    )
+    (label, rule), = load_config(config_file(tmp_path, text)).build_rules()
+    assert label == "cheap"
+    assert type(rule).__name__ == "WebSearchRule"
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^--config: got '.*nope\.yaml'; expected a readable"):
+        load_config(tmp_path / "nope.yaml")
