@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from support import claude_requests as cc
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "claude-code-2.1.197"
@@ -30,6 +31,7 @@ def ccproxy(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
         text=True,
         input=stdin,
         timeout=60,
+        check=False,
     )
 
 

@@ -1,4 +1,4 @@
-"""Config errors stop start-up with a message naming the key, the bad value and what was expected."""
+"""Config errors name the key, the bad value and what was expected."""
 
 from __future__ import annotations
 
@@ -19,13 +19,16 @@ model_list:
     litellm_params: {model: anthropic/claude-opus-4-1-20250805}
 """
 
-MINIMAL = MODELS + """\
+MINIMAL = (
+    MODELS
+    + """\
 ccproxy:
   routes:
     default: sonnet
     background: haiku
     think: opus
 """
+)
 
 
 def config_file(tmp_path: Path, text: str) -> Path:
@@ -84,8 +87,10 @@ def test_a_custom_rule_that_does_not_import_names_the_rule(tmp_path: Path) -> No
 def test_a_bad_rule_option_names_the_option_and_value(tmp_path: Path) -> None:
     text = MINIMAL + "  rules:\n    - long_context: {threshold: -5}\n"
     message = error_for(tmp_path, text)
-    assert message == "ccproxy.rules[0].long_context.threshold: got -5; expected input should " \
-                      "be greater than 0"
+    assert (
+        message == "ccproxy.rules[0].long_context.threshold: got -5; expected input should "
+        "be greater than 0"
+    )
 
 
 def test_an_unknown_rule_option_is_refused(tmp_path: Path) -> None:
@@ -111,7 +116,7 @@ def test_a_custom_rule_loads_by_import_path_like_the_builtins(tmp_path: Path) ->
     text = MINIMAL.replace("think: opus", "think: opus\n    cheap: haiku") + (
         "  rules:\n    - cheap: {rule: 'ccproxy.rules:WebSearchRule', tool_types: ['x*']}\n"
     )
-    (label, rule), = load_config(config_file(tmp_path, text)).build_rules()
+    ((label, rule),) = load_config(config_file(tmp_path, text)).build_rules()
     assert label == "cheap"
     assert type(rule).__name__ == "WebSearchRule"
 

@@ -6,10 +6,11 @@ import base64
 from pathlib import Path
 
 import pytest
-from support import claude_requests as cc
 
 from ccproxy.config import load_config
 from ccproxy.decider import Decider
+
+from support import claude_requests as cc
 
 ALL_LABELS = ("default", "background", "think", "long_context", "web_search", "subagent")
 

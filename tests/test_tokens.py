@@ -1,4 +1,4 @@
-"""The token estimate: what it counts, how close it is, and that its shortcuts never change an answer."""
+"""The token estimate: what it counts, how close it is, and shortcuts that never change answers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import random
 
 import pytest
-from support import claude_requests as cc
 
 from ccproxy.content import read_request
 from ccproxy.tokens import (
@@ -17,6 +16,8 @@ from ccproxy.tokens import (
     count_tokens,
     lower_bound,
 )
+
+from support import claude_requests as cc
 
 SAMPLE_ALPHABET = " \t\n\r\x0b\x0cab1,.'\u00a0\u3000\u2028é😀"
 

@@ -1,4 +1,4 @@
-"""The `ccproxy` command: start the proxy, run a client through it, explain a decision, check a config.
+"""The `ccproxy` command: start the proxy, run a client through it, explain, check a config.
 
 Exit codes: 0 success, 1 the operation failed, 2 bad invocation (click's usage errors).
 Data goes to stdout, diagnostics to stderr.

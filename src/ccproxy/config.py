@@ -169,16 +169,15 @@ def _check_routes(settings: CCProxySettings, deployments: dict[str, Deployment])
 def _rule_spec(index: int, item: object) -> RuleSpec:
     """Read `- think`, `- think: {efforts: [max]}` or `- mine: {rule: pkg.mod:Cls, ...}`."""
     key = f"ccproxy.rules[{index}]"
-    if isinstance(item, str):
-        label, options = item, {}
-    elif isinstance(item, dict) and len(item) == 1:
+    label: object = item
+    options: object = {}
+    if isinstance(item, dict) and len(item) == 1:
         label, options = next(iter(item.items()))
-        options = dict(options or {})
-    else:
-        raise ConfigError(key, item, "a label, or a mapping of one label to its options")
+        options = options if options is not None else {}
 
     if not isinstance(label, str) or not isinstance(options, dict):
         raise ConfigError(key, item, "a label, or a mapping of one label to its options")
+    options = dict(options)
     path = options.pop("rule", None) or BUILTIN_RULES.get(label)
     if path is None:
         expected = f"a built-in label ({', '.join(BUILTIN_RULES)}) or a 'rule:' import path"

@@ -27,6 +27,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import tiktoken
+
 from ccproxy.content import Piece, Reading
 
 ENCODING = "cl100k_base"
@@ -46,8 +48,6 @@ _WINDOW = 1 << 16
 @cache
 def _encoding() -> Any:
     """Load `cl100k_base` from the BPE files LiteLLM ships, so counting never needs a network."""
-    import tiktoken
-
     if "TIKTOKEN_CACHE_DIR" not in os.environ:
         os.environ["TIKTOKEN_CACHE_DIR"] = str(_bundled_tokenizer_dir())
     return tiktoken.get_encoding(ENCODING)

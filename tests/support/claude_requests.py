@@ -12,18 +12,54 @@ import random
 import uuid
 from typing import Any
 
-TOOL_NAMES = (
-    "Agent", "Bash", "CronCreate", "CronDelete", "CronList", "Edit", "EnterWorktree",
-    "ExitWorktree", "NotebookEdit", "Read", "ReportFindings", "ScheduleWakeup", "SendMessage",
-    "Skill", "TaskCreate", "TaskGet", "TaskList", "TaskOutput", "TaskStop", "TaskUpdate",
-    "WebFetch", "WebSearch", "Workflow", "Write",
-)  # fmt: skip
+_TOOL_LIST = (
+    "Agent Bash CronCreate CronDelete CronList Edit EnterWorktree ExitWorktree NotebookEdit Read "
+    "ReportFindings ScheduleWakeup SendMessage Skill TaskCreate TaskGet TaskList TaskOutput "
+    "TaskStop TaskUpdate WebFetch WebSearch Workflow Write"
+)
+TOOL_NAMES = tuple(_TOOL_LIST.split())
 
-_WORDS = (
-    "the request model proxy route token stream session agent tool result file read write "
-    "function value config label error cache context window budget thinking effort search "
-    "message system user assistant content block input output schema path line code test"
-).split()
+_WORDS = [
+    "the",
+    "request",
+    "model",
+    "proxy",
+    "route",
+    "token",
+    "stream",
+    "session",
+    "agent",
+    "tool",
+    "result",
+    "file",
+    "read",
+    "write",
+    "function",
+    "value",
+    "config",
+    "label",
+    "error",
+    "cache",
+    "context",
+    "window",
+    "budget",
+    "thinking",
+    "effort",
+    "search",
+    "message",
+    "system",
+    "user",
+    "assistant",
+    "content",
+    "block",
+    "input",
+    "output",
+    "schema",
+    "path",
+    "line",
+    "code",
+    "test",
+]
 
 MAIN_MODEL = "claude-opus-4-8"
 HAIKU_MODEL = "claude-haiku-4-5-20251001"
