@@ -170,8 +170,7 @@ class TokenEstimate:
         self._pending = sorted(reading.pieces, key=len, reverse=True)
         self._pending_bytes = sum(byte_length(piece) for piece in self._pending)
         self._cache_consulted = cache is None
-        self._lower: int | None = None
-        self._lower_is_partial = False
+        self._reset_lower()
 
     @property
     def exact(self) -> int | None:
@@ -185,10 +184,7 @@ class TokenEstimate:
 
     def approximate(self) -> int:
         """The exact estimate when known, else a point inside the bounds for reporting."""
-        guess = self._known + self._pending_bytes // 4
-        if self._lower is not None:
-            guess = max(guess, self._known + self._lower)
-        return guess
+        return self._known + max(self._pending_bytes // 4, self._lower)
 
     def exceeds(self, limit: int) -> bool:
         """Whether the estimate is more than `limit` tokens, counting only what it must."""
@@ -231,7 +227,7 @@ class TokenEstimate:
             return False
         if self._known > limit:
             return True
-        if self._lower is not None and self._known + self._lower > limit:
+        if self._known + self._lower > limit:
             return True
         return None
 
@@ -250,21 +246,28 @@ class TokenEstimate:
                 self._pending_bytes -= byte_length(piece)
         if len(missing) != len(self._pending):
             self._pending = missing
-            self._lower = None
+            self._reset_lower()
+
+    def _reset_lower(self) -> None:
+        # The bound covers pending pieces [0, _lower_next) in full, plus part of the next one.
+        self._lower = 0
+        self._lower_next = 0
+        self._lower_partial = 0
 
     def _compute_lower(self, limit: int) -> None:
         needed = limit - self._known + 1
-        if self._lower is not None and (not self._lower_is_partial or self._lower >= needed):
-            return
+        while self._lower < needed and self._lower_next < len(self._pending):
+            piece = self._pending[self._lower_next]
+            self._lower -= self._lower_partial
+            bound = lower_bound(piece, stop_at=needed - self._lower)
+            self._lower += bound
 
-        lower, partial = 0, False
-        for piece in self._pending:
-            lower += lower_bound(piece, stop_at=needed - lower)
-            if lower >= needed:
-                # Enough to settle this limit; a bound over part of the text is still a bound.
-                partial = True
-                break
-        self._lower, self._lower_is_partial = lower, partial
+            # A bound over part of a piece settles this limit; a larger one resumes there.
+            if self._lower >= needed:
+                self._lower_partial = bound
+                return
+            self._lower_next += 1
+            self._lower_partial = 0
 
     def _count_until_settled(self, limit: int) -> bool:
         while True:
@@ -283,6 +286,6 @@ class TokenEstimate:
 
         self._known += tokens
         self._pending_bytes -= byte_length(piece)
-        self._lower = None
+        self._reset_lower()
         if self._cache is not None:
             self._cache.put(piece, tokens)
