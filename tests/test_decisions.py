@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ccproxy.config import load_config
-from ccproxy.decider import Decider
+from ccproxy.decider import Decider, DecisionMismatchError
 
 from support import claude_requests as cc
 
@@ -186,3 +186,15 @@ def _without_thinking_and_results(messages: list[dict]) -> list[dict]:
         if content:
             kept.append({**message, "content": content})
     return kept
+
+
+def test_a_decision_that_differs_from_the_full_counts_is_caught(decider: Decider) -> None:
+    # A stale cache entry (a hash-colliding text, say) is the one way the fast path could err.
+    # Without spaces the text has no useful lower bound, so its count is made and cached.
+    body = cc.title_chore(first_message=cc.prose(400_000).replace(" ", "_"))
+    decider.decide(body)
+    for key in list(decider.cache._entries):
+        decider.cache._entries[key] = (1, decider.cache._entries[key][1])
+
+    with pytest.raises(DecisionMismatchError, match="background/route-background != long_context"):
+        decider.decide(body)

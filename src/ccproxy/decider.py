@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -12,6 +13,13 @@ from ccproxy.features import RequestFeatures
 from ccproxy.router import ModelRouter
 from ccproxy.rules import DEFAULT_LABEL
 from ccproxy.tokens import TokenCache
+
+# Set to 1 (the test suite does) to check every decision against one made on a full token count.
+VERIFY_ENV = "CCPROXY_VERIFY_DECISIONS"
+
+
+class DecisionMismatchError(AssertionError):
+    """A decision made on bounds and cached counts differs from the full count's: a bug."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class Decider:
         self.router = router
         self.cache = cache if cache is not None else TokenCache()
         self.token_limits = sorted(classifier.token_limits | router.token_limits)
+        self.verify = os.environ.get(VERIFY_ENV) == "1"
 
     @classmethod
     def from_config(cls, config: Config) -> Decider:
@@ -60,7 +69,7 @@ class Decider:
         if count_all:
             request.tokens.count()
             return self._decide(request)
-        return decision
+        return self._verified(decision, body, headers)
 
     async def adecide(
         self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
@@ -68,12 +77,27 @@ class Decider:
         """Decide inside an event loop: any token counting the bounds can't avoid runs off it."""
         request = RequestFeatures.from_request(body, headers, self.cache)
         await request.tokens.prepare(self.token_limits)
-        return self._decide(request)
+        return self._verified(self._decide(request), body, headers)
 
     def default_decision(self, reason: str) -> Decision:
         """The default route, for when deciding itself failed."""
         default = self.router.default
         return Decision(DEFAULT_LABEL, default.name, default.model, (reason,), 0, False)
+
+    def _verified(
+        self, decision: Decision, body: Mapping[str, Any], headers: Mapping[str, str] | None
+    ) -> Decision:
+        if not self.verify:
+            return decision
+
+        request = RequestFeatures.from_request(body, headers, cache=None)
+        request.tokens.count()
+        full = self._decide(request)
+        if (full.label, full.route) != (decision.label, decision.route):
+            raise DecisionMismatchError(
+                f"{decision.label}/{decision.route} != {full.label}/{full.route}"
+            )
+        return decision
 
     def _decide(self, request: RequestFeatures) -> Decision:
         classification = self.classifier.classify(request)
