@@ -123,7 +123,7 @@ def test_command_gets_the_proxy_address_in_anthropic_base_url(live_port: int) ->
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ANTHROPIC_BASE_URL"] == f"http://127.0.0.1:{live_port}"
-    assert "started a proxy" not in result.stderr
+    assert "starting a proxy" not in result.stderr
 
 
 def test_exit_code_of_the_command_is_passed_through(live_port: int) -> None:
@@ -187,7 +187,7 @@ def test_a_command_that_does_not_exist_fails_with_exit_1_before_any_proxy_starts
 
     assert result.returncode == 1
     assert "no-such-command-for-ccproxy" in result.stderr
-    assert "started a proxy" not in result.stderr
+    assert "starting a proxy" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -290,26 +290,24 @@ def test_starts_a_proxy_when_none_answers_and_stops_it_after(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "answer through the started proxy"
     assert upstream.models() == [SONNET]
-    assert f"started a proxy on http://127.0.0.1:{port}" in result.stderr
+    assert f"starting a proxy on http://127.0.0.1:{port}" in result.stderr
     assert not _accepts_connections(port)
     assert _processes_mentioning(f"--port {port}") == []
 
 
-def test_a_proxy_that_cannot_start_fails_with_exit_1(config_file: Path) -> None:
-    with socket.socket() as squatter:  # holds the port and never answers
-        squatter.bind(("127.0.0.1", 0))
-        squatter.listen()
-        port = int(squatter.getsockname()[1])
+def test_a_proxy_that_cannot_start_fails_with_exit_1_and_says_why(config_file: Path) -> None:
+    port = free_port()  # ccproxy start refuses a wildcard address without a proxy key
+    argv = ccproxy_run(port, sys.executable, "-c", "print('ran')", config=config_file)
+    argv[argv.index("--port") : argv.index("--port")] = ["--host", "0.0.0.0"]
 
-        result = run(
-            ccproxy_run(port, sys.executable, "-c", "print('ran')", config=config_file),
-            offline_env(),
-        )
+    env = offline_env()
+    env.pop("LITELLM_MASTER_KEY", None)
+    result = run(argv, env)
 
     assert result.returncode == 1
     assert "the proxy did not start" in result.stderr
+    assert "'0.0.0.0' with no proxy key" in result.stderr
     assert "ran" not in result.stdout
-    assert _processes_mentioning(f"--port {port}") == []
 
 
 def _accepts_connections(port: int) -> bool:

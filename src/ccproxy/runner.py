@@ -198,7 +198,9 @@ class StartedProxy:
             start_new_session=True,
         )
         log.close()
-        _say(f"started a proxy on {client_base_url(host, port)} for this command; log: {log.name}")
+        _say(
+            f"starting a proxy on {client_base_url(host, port)} for this command (log: {log.name})"
+        )
         return cls(process, Path(log.name))
 
     def wait_until_live(self, host: str, port: int, relay: SignalRelay) -> bool:
