@@ -1,0 +1,200 @@
+"""What ``ccproxy start`` runs: the LiteLLM proxy, in this process, with ccproxy's handler.
+
+Before LiteLLM is imported it sets LiteLLM's offline switches (unless the user set them),
+the upstream base of the built-in default, and the config path the handler reads. It binds
+to loopback unless a proxy key is configured, and refuses any other address without one.
+With no proxy key, clients need none either: their own ``x-api-key`` or OAuth bearer goes
+to the Anthropic routes, which LiteLLM forwards only when a request names its proxy key
+separately, so requests are marked as carrying an empty proxy key (:class:`OpenProxyAuth`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import ipaddress
+import os
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from ccproxy.config import Config, load_config
+from ccproxy.errors import CCProxyError
+from ccproxy.logs import configure_logging
+
+DEFAULT_UPSTREAM_BASE = "https://api.anthropic.com"
+UPSTREAM_BASE_ENV = "CCPROXY_UPSTREAM_BASE"
+
+# LiteLLM fetches its cost map, beta-header table and release notes at import, and tiktoken
+# its BPE files at first use; offline, each costs seconds of timeouts.
+OFFLINE_SWITCHES = {
+    "LITELLM_OFFLINE_MODE": "true",
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS": "True",
+    "LITELLM_DISABLE_LATEST_RELEASE_CHECK": "true",
+}
+PERMIT_NO_KEY_ENV = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"
+PROXY_KEY_HEADER = b"x-litellm-api-key"
+
+HANDLER_PATH = "ccproxy.handler.proxy_handler_instance"
+HANDLER_CLASS_PATH = "ccproxy.handler.CCProxyHandler"
+
+READY_TIMEOUT = 300.0
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+
+
+def start(config_path: Path | None, host: str, port: int) -> int:
+    """Serve until interrupted; returns the exit code: 1 for a bad config, 2 for a refused bind."""
+    try:
+        config = load_config(config_path)
+        check_callbacks(config)
+    except CCProxyError as error:
+        print(f"ccproxy: {error}", file=sys.stderr)
+        return 1
+    proxy_key = configured_proxy_key(config)
+    try:
+        check_bind(host, proxy_key)
+    except CCProxyError as error:
+        print(f"ccproxy: {error}", file=sys.stderr)
+        return 2
+
+    prepare_environment(config, proxy_key)
+    configure_logging(config.settings.log.format, config.settings.log.level)
+    _announce_when_ready(host, port)
+    return _run_litellm(config, host, port, open_auth=proxy_key is None)
+
+
+def configured_proxy_key(config: Config) -> str | None:
+    """The proxy key clients must present: general_settings.master_key or LITELLM_MASTER_KEY."""
+    general = config.litellm.get("general_settings") or {}
+    key = general.get("master_key") if isinstance(general, dict) else None
+    if isinstance(key, str) and key.startswith("os.environ/"):
+        key = os.environ.get(key.removeprefix("os.environ/"))
+    if not key:
+        key = os.environ.get("LITELLM_MASTER_KEY")
+    return str(key) if key else None
+
+
+def check_bind(host: str, proxy_key: str | None) -> None:
+    """Refuse to listen beyond loopback when nothing stops other machines from using the proxy."""
+    if proxy_key is None and not is_loopback(host):
+        expected = "127.0.0.1, or a proxy key in general_settings.master_key or LITELLM_MASTER_KEY"
+        raise CCProxyError(f"--host: got {host!r} with no proxy key; expected {expected}")
+
+
+def check_callbacks(config: Config) -> None:
+    """Catch a callbacks entry naming the handler class: LiteLLM needs the instance."""
+    for entry in _callback_entries(config):
+        if entry == HANDLER_CLASS_PATH:
+            raise CCProxyError(
+                f"litellm_settings.callbacks: got {entry!r}, a class; "
+                f"expected the instance {HANDLER_PATH!r}"
+            )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def prepare_environment(config: Config, proxy_key: str | None) -> None:
+    """Set what LiteLLM reads at import; a variable the user set is left alone."""
+    for name, value in OFFLINE_SWITCHES.items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", _bundled_tokenizers())
+    os.environ.setdefault(UPSTREAM_BASE_ENV, DEFAULT_UPSTREAM_BASE)
+    os.environ["CCPROXY_CONFIG"] = str(config.path.resolve())
+    if proxy_key is None:
+        os.environ.setdefault(PERMIT_NO_KEY_ENV, "true")
+
+
+class OpenProxyAuth:
+    """Marks each request as authenticated to the proxy through ``x-litellm-api-key``.
+
+    Used only when no proxy key is configured, where LiteLLM accepts any key. LiteLLM
+    forwards the client's ``x-api-key`` or Anthropic OAuth bearer upstream only when the
+    proxy key arrives in another header; without this, a plain Claude Code request to a
+    keyless built-in route would reach Anthropic with no credential at all.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = list(scope.get("headers", []))
+            if not any(name.lower() == PROXY_KEY_HEADER for name, _ in headers):
+                scope = {**scope, "headers": [*headers, (PROXY_KEY_HEADER, b"none")]}
+        await self.app(scope, receive, send)
+
+
+def _run_litellm(config: Config, host: str, port: int, open_auth: bool) -> int:
+    # Imported here: LiteLLM reads the environment prepared above when it is first imported.
+    import litellm  # noqa: PLC0415
+    from litellm.proxy.proxy_cli import run_server  # noqa: PLC0415
+    from litellm.proxy.proxy_server import app  # noqa: PLC0415
+
+    from ccproxy.handler import proxy_handler_instance  # noqa: PLC0415
+
+    proxy_handler_instance.configure(config)
+    if HANDLER_PATH not in _callback_entries(config):
+        litellm.logging_callback_manager.add_litellm_callback(proxy_handler_instance)
+    if open_auth:
+        app.add_middleware(OpenProxyAuth)
+
+    argv = ["--config", str(config.path), "--host", host, "--port", str(port)]
+    try:
+        run_server.main(args=argv, prog_name="ccproxy start", standalone_mode=False)
+    except KeyboardInterrupt:
+        return 0
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 1
+    return 0
+
+
+def _callback_entries(config: Config) -> list[str]:
+    settings = config.litellm.get("litellm_settings") or {}
+    callbacks = settings.get("callbacks") if isinstance(settings, dict) else None
+    if isinstance(callbacks, str):
+        return [callbacks]
+    return [entry for entry in callbacks or [] if isinstance(entry, str)]
+
+
+def _bundled_tokenizers() -> str:
+    spec = importlib.util.find_spec("litellm")  # finds the package without importing it
+    if spec is None or spec.origin is None:
+        return ""
+    return str(Path(spec.origin).parent / "litellm_core_utils" / "tokenizers")
+
+
+def _announce_when_ready(host: str, port: int) -> None:
+    """Print the address on stdout once the proxy answers, from a watcher thread."""
+    probe_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    url = f"http://{_url_host(host)}:{port}"
+    probe = f"http://{_url_host(probe_host)}:{port}/health/liveliness"
+
+    def watch() -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(probe, timeout=2) as response:
+                    if response.status == 200:
+                        print(f"ccproxy listening on {url}", flush=True)
+                        return
+            except OSError:
+                time.sleep(0.2)
+
+    threading.Thread(target=watch, name="ccproxy-ready", daemon=True).start()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,126 @@
+"""Request bodies the proxy cannot serve, found before they reach LiteLLM or an upstream.
+
+LiteLLM itself rejects bodies that are not JSON objects or lack ``messages``; others it
+forwards or turns into a 500 (``messages`` not a list, ``max_tokens`` a string). The handler
+asks :func:`find_problem` about every body and answers a problem with a 400 in the
+client's own error shape. A problem names the field and what was expected, and the type
+that was found: never the value, which may be request content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ANTHROPIC_MESSAGES = "anthropic_messages"
+
+_ANTHROPIC_OBJECT_FIELDS = ("thinking", "metadata", "tool_choice", "output_config")
+
+
+def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
+    """What makes ``body`` unservable on ``call_type``'s endpoint, or None if nothing does."""
+    anthropic = call_type == ANTHROPIC_MESSAGES
+    checks = (
+        _model(body),
+        _messages(body, anthropic),
+        _max_tokens(body, "max_tokens", required=anthropic),
+        _max_tokens(body, "max_completion_tokens", required=False),
+        _optional(body, "stream", bool, "true or false"),
+        _optional(body, "tools", list, "a list of tools"),
+    )
+    problem = next((found for found in checks if found is not None), None)
+    if problem is None and anthropic:
+        problem = _anthropic_fields(body)
+    return problem
+
+
+def _model(body: Mapping[str, Any]) -> str | None:
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        return _expected("model", "a model name", model)
+    return None
+
+
+def _messages(body: Mapping[str, Any], anthropic: bool) -> str | None:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return _expected("messages", "a non-empty list of messages", messages)
+
+    for index, message in enumerate(messages):
+        problem = _message(f"messages[{index}]", message, anthropic)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _message(where: str, message: object, anthropic: bool) -> str | None:
+    if not isinstance(message, Mapping):
+        return _expected(where, "an object with role and content", message)
+    if not isinstance(message.get("role"), str):
+        return _expected(f"{where}.role", "a role name", message.get("role"))
+
+    content = message.get("content")
+    # OpenAI lets an assistant turn that only calls tools carry no content.
+    if isinstance(content, str) or (content is None and not anthropic):
+        return None
+    if not isinstance(content, list):
+        return _expected(f"{where}.content", "a string or a list of content blocks", content)
+    return _blocks(f"{where}.content", content)
+
+
+def _blocks(where: str, blocks: list[Any]) -> str | None:
+    for index, block in enumerate(blocks):
+        if not isinstance(block, Mapping) or not isinstance(block.get("type"), str):
+            return _expected(f"{where}[{index}]", "a content block with a type", block)
+    return None
+
+
+def _max_tokens(body: Mapping[str, Any], field: str, required: bool) -> str | None:
+    if field not in body:
+        return _expected(field, "a positive integer", None) if required else None
+    value = body[field]
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return _expected(field, "a positive integer", value)
+    return None
+
+
+def _optional(body: Mapping[str, Any], field: str, kind: type, what: str) -> str | None:
+    value = body.get(field)
+    if value is not None and not isinstance(value, kind):
+        return _expected(field, what, value)
+    return None
+
+
+def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
+    system = body.get("system")
+    if system is not None and not isinstance(system, str):
+        if not isinstance(system, list):
+            return _expected("system", "a string or a list of text blocks", system)
+        problem = _blocks("system", system)
+        if problem is not None:
+            return problem
+
+    for field in _ANTHROPIC_OBJECT_FIELDS:
+        problem = _optional(body, field, Mapping, "an object")
+        if problem is not None:
+            return problem
+    return None
+
+
+def _expected(field: str, what: str, found: object) -> str:
+    return f"{field}: expected {what}, got {_kind(found)}"
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, list) and not value:
+        return "an empty list"
+    if isinstance(value, Mapping):
+        return "an object"
+    names = {str: "a string", int: "an integer", float: "a number", list: "a list"}
+    return names.get(type(value), type(value).__name__)

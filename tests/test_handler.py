@@ -1,0 +1,336 @@
+"""CCProxyHandler in a real LiteLLM proxy: every label reaches its route, on both endpoints,
+streaming or not; one decision line and one outcome line per request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from tests.support.fake_upstream import DEFAULT_COMPLETION, Answer, FakeUpstream
+from tests.support.proxy import ROUTED_MODELS, ProxyProcess
+
+BILLING = "x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=cli;"
+TOOLS = [
+    {"name": "Read", "description": "Read a file", "input_schema": {"type": "object"}},
+    {"name": "WebSearch", "description": "Search the web", "input_schema": {"type": "object"}},
+]
+CHAT_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": t["name"],
+            "description": t["description"],
+            "parameters": t["input_schema"],
+        },
+    }
+    for t in TOOLS
+]
+LONG_TEXT = "lorem ipsum dolor sit amet " * 2000  # about 10,000 tokens, over the 5,000 threshold
+
+SSE_EVENTS = [
+    "message_start",
+    "content_block_start",
+    "ping",
+    "content_block_delta",
+    "content_block_stop",
+    "message_delta",
+    "message_stop",
+]
+
+
+def messages_body(label: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A Claude Code-shaped /v1/messages body (and headers) that carries ``label``."""
+    system = [{"type": "text", "text": BILLING}, {"type": "text", "text": "You are Claude Code."}]
+    body: dict[str, Any] = {
+        "model": "claude-opus-4-8",
+        "max_tokens": 32000,
+        "system": system,
+        "tools": TOOLS,
+        "thinking": {"type": "adaptive"},
+        "output_config": {"effort": "high"},
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hello"}]}],
+    }
+    if label == "background":
+        body["model"] = "claude-haiku-4-5-20251001"
+    elif label == "think":
+        body["thinking"] = {"type": "enabled", "budget_tokens": 8000}
+    elif label == "long_context":
+        body["messages"][0]["content"][0]["text"] = LONG_TEXT
+    elif label == "web_search":
+        body["tools"] = [{"type": "web_search_20250305", "name": "web_search", "max_uses": 8}]
+    elif label == "subagent":
+        system[0]["text"] = BILLING + " cc_is_subagent=true;"
+        body["thinking"] = {"type": "disabled"}
+    return body, {"x-api-key": "sk-ant-client", "anthropic-version": "2023-06-01"}
+
+
+def chat_body(label: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """An OpenAI chat completions body (and headers) that carries ``label``."""
+    body: dict[str, Any] = {
+        "model": "claude-opus-4-8",
+        "max_tokens": 1000,
+        "tools": CHAT_TOOLS,
+        "messages": [{"role": "user", "content": "hello"}],
+    }
+    headers = {"authorization": "Bearer anything"}
+    if label == "background":
+        body["model"] = "claude-haiku-4-5-20251001"
+    elif label == "think":
+        body["reasoning_effort"] = "xhigh"
+    elif label == "long_context":
+        body["messages"][0]["content"] = LONG_TEXT
+    elif label == "web_search":
+        body["tools"] = [{"type": "web_search_20250305", "name": "web_search", "max_uses": 8}]
+    elif label == "subagent":
+        headers["x-ccproxy-tags"] = "subagent"
+    return body, headers
+
+
+def sse_events(text: str) -> list[str]:
+    return [
+        line.removeprefix("event:").strip()
+        for line in text.splitlines()
+        if line.startswith("event:")
+    ]
+
+
+def sse_text(text: str) -> str:
+    """The text deltas of an Anthropic event stream, joined."""
+    pieces = []
+    for line in text.splitlines():
+        if line.startswith("data:"):
+            data = json.loads(line.removeprefix("data:"))
+            if data.get("type") == "content_block_delta" and "text" in data["delta"]:
+                pieces.append(data["delta"]["text"])
+    return "".join(pieces)
+
+
+def chat_stream_text(text: str) -> tuple[str, bool]:
+    """The content of an OpenAI chunk stream, joined, and whether it ended with [DONE]."""
+    data_lines = [
+        line.removeprefix("data:").strip() for line in text.splitlines() if line.startswith("data:")
+    ]
+    chunks = [json.loads(line) for line in data_lines if line != "[DONE]"]
+    pieces = [c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"]]
+    return "".join(pieces), bool(data_lines) and data_lines[-1] == "[DONE]"
+
+
+@pytest.fixture
+def client(routing_proxy: ProxyProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=routing_proxy.base_url, timeout=60) as http:
+        yield http
+
+
+LABELS = list(ROUTED_MODELS)
+
+
+class TestRoutingOnMessages:
+    @pytest.mark.parametrize("label", LABELS)
+    def test_a_json_request_reaches_its_labels_model(
+        self, client: httpx.Client, fresh_upstream: FakeUpstream, label: str
+    ) -> None:
+        """The upstream sees the label's model; the client sees the label and the reply."""
+        body, headers = messages_body(label)
+
+        response = client.post("/v1/messages?beta=true", json=body, headers=headers)
+
+        assert response.status_code == 200, response.text
+        assert fresh_upstream.models() == [ROUTED_MODELS[label]]
+        assert response.headers["x-ccproxy-route"] == label
+        assert response.json()["content"] == [{"type": "text", "text": DEFAULT_COMPLETION}]
+
+    @pytest.mark.parametrize("label", LABELS)
+    def test_a_stream_reaches_its_labels_model_and_arrives_whole(
+        self, client: httpx.Client, fresh_upstream: FakeUpstream, label: str
+    ) -> None:
+        """Every event of the upstream's stream reaches the client, in order."""
+        body, headers = messages_body(label)
+
+        response = client.post(
+            "/v1/messages?beta=true", json={**body, "stream": True}, headers=headers
+        )
+
+        assert response.status_code == 200, response.text
+        assert fresh_upstream.models() == [ROUTED_MODELS[label]]
+        assert fresh_upstream.messages()[0].stream
+        assert response.headers["x-ccproxy-route"] == label
+        assert dedupe_deltas(sse_events(response.text)) == SSE_EVENTS
+        assert sse_text(response.text) == DEFAULT_COMPLETION
+
+    def test_a_tool_use_answer_streams_through_unchanged(
+        self, client: httpx.Client, fresh_upstream: FakeUpstream
+    ) -> None:
+        """A scripted tool_use reply keeps its name and input through the proxy."""
+        fresh_upstream.script("*", Answer.tool_use("WebSearch", {"query": "weather"}))
+        body, headers = messages_body("default")
+
+        response = client.post("/v1/messages", json={**body, "stream": True}, headers=headers)
+
+        starts = [
+            json.loads(line.removeprefix("data:"))
+            for line in response.text.splitlines()
+            if line.startswith("data:") and "content_block_start" in line
+        ]
+        assert starts[0]["content_block"]["name"] == "WebSearch"
+        assert '\\"query\\": \\"weather\\"' in response.text
+
+
+def dedupe_deltas(events: list[str]) -> list[str]:
+    """The event names with runs of content_block_delta folded into one."""
+    folded: list[str] = []
+    for event in events:
+        if not (event == "content_block_delta" and folded and folded[-1] == event):
+            folded.append(event)
+    return folded
+
+
+class TestRoutingOnChat:
+    @pytest.mark.parametrize("label", LABELS)
+    def test_a_json_request_reaches_its_labels_model(
+        self, client: httpx.Client, fresh_upstream: FakeUpstream, label: str
+    ) -> None:
+        body, headers = chat_body(label)
+
+        response = client.post("/v1/chat/completions", json=body, headers=headers)
+
+        assert response.status_code == 200, response.text
+        assert fresh_upstream.models() == [ROUTED_MODELS[label]]
+        assert response.headers["x-ccproxy-route"] == label
+        assert response.json()["choices"][0]["message"]["content"] == DEFAULT_COMPLETION
+
+    @pytest.mark.parametrize("label", LABELS)
+    def test_a_stream_reaches_its_labels_model_and_arrives_whole(
+        self, client: httpx.Client, fresh_upstream: FakeUpstream, label: str
+    ) -> None:
+        body, headers = chat_body(label)
+
+        response = client.post(
+            "/v1/chat/completions", json={**body, "stream": True}, headers=headers
+        )
+
+        assert response.status_code == 200, response.text
+        assert fresh_upstream.models() == [ROUTED_MODELS[label]]
+        assert response.headers["x-ccproxy-route"] == label
+        assert chat_stream_text(response.text) == (DEFAULT_COMPLETION, True)
+
+
+class TestLogLines:
+    @pytest.mark.parametrize(
+        "case",
+        [
+            ("/v1/messages", False, "success"),
+            ("/v1/messages", True, "stream_completed"),
+            ("/v1/chat/completions", False, "success"),
+            ("/v1/chat/completions", True, "stream_completed"),
+        ],
+        ids=["messages", "messages-stream", "chat", "chat-stream"],
+    )
+    def test_one_decision_and_one_outcome_per_request(
+        self,
+        client: httpx.Client,
+        routing_proxy: ProxyProcess,
+        fresh_upstream: FakeUpstream,
+        case: tuple[str, bool, str],
+    ) -> None:
+        """Public reports: success fired twice on JSON /v1/messages, never on streams."""
+        path, stream, outcome = case
+        body, headers = (messages_body if path == "/v1/messages" else chat_body)("think")
+
+        response = client.post(path, json={**body, "stream": stream}, headers=headers)
+        call_id = response.headers["x-litellm-call-id"]
+        send_sentinel_and_wait(client, routing_proxy)
+
+        decisions = routing_proxy.records(event="decision", litellm_call_id=call_id)
+        outcomes = routing_proxy.records(litellm_call_id=call_id, event=outcome)
+        other = [
+            r
+            for r in routing_proxy.records(litellm_call_id=call_id)
+            if r["event"] not in {"decision", outcome}
+        ]
+        assert len(decisions) == 1
+        assert len(outcomes) == 1
+        assert other == []
+
+        decision, result = decisions[0], outcomes[0]
+        assert decision["label"] == "think"
+        assert decision["route"] == "opus"
+        assert decision["model"] == "anthropic/claude-opus-4-8"
+        assert decision["reasons"]
+        assert decision["stream"] is stream
+        assert decision["endpoint"] == path
+        assert isinstance(decision["tokens"], int)
+        assert result["label"] == "think"
+        assert result["served_route"] == "opus"
+        assert result["status"] == 200
+        assert result["input_tokens"] > 0
+        assert result["output_tokens"] > 0
+        assert result["duration_ms"] >= 0
+
+    def test_an_upstream_failure_is_one_failure_line_with_its_class_and_status(
+        self, client: httpx.Client, routing_proxy: ProxyProcess, fresh_upstream: FakeUpstream
+    ) -> None:
+        fresh_upstream.script("claude-opus-4-8", Answer.error(429))
+        body, headers = messages_body("think")
+
+        response = client.post("/v1/messages", json=body, headers=headers)
+        call_id = response.headers.get("x-litellm-call-id")
+        send_sentinel_and_wait(client, routing_proxy)
+
+        assert response.status_code == 429
+        assert response.json()["error"]["type"] == "rate_limit_error"
+        failures = routing_proxy.records(event="failure", label="think")
+        assert len(failures) == 1
+        assert failures[0]["status"] == 429
+        assert failures[0]["error_class"] == "RateLimitError"
+        assert failures[0]["route"] == "opus"
+        if call_id is not None:
+            assert failures[0]["litellm_call_id"] == call_id
+
+    def test_no_decision_fell_back_to_the_default_route(self, routing_proxy: ProxyProcess) -> None:
+        """Every request so far was decided by the rules, not by the fail-safe."""
+        assert routing_proxy.records(event="decision_failed") == []
+
+
+def send_sentinel_and_wait(client: httpx.Client, proxy: ProxyProcess) -> None:
+    """Send one more request and wait for its outcome line; earlier outcomes precede it."""
+    body, headers = messages_body("default")
+    response = client.post("/v1/messages", json=body, headers=headers)
+    call_id = response.headers["x-litellm-call-id"]
+    assert proxy.wait_for_records(event="success", litellm_call_id=call_id)
+
+
+class TestCountTokens:
+    @pytest.mark.parametrize(
+        "model", ["claude-opus-4-8", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001"]
+    )
+    def test_claude_code_model_names_are_answered(
+        self, client: httpx.Client, fresh_upstream: FakeUpstream, model: str
+    ) -> None:
+        body = {"model": model, "messages": [{"role": "user", "content": "hello there"}]}
+
+        response = client.post(
+            "/v1/messages/count_tokens?beta=true", json=body, headers={"x-api-key": "sk-ant-client"}
+        )
+
+        assert response.status_code == 200, response.text
+        assert response.json()["input_tokens"] > 0
+
+
+class TestLargeBodies:
+    def test_a_5_mb_body_is_routed_and_reaches_the_upstream_whole(
+        self, client: httpx.Client, fresh_upstream: FakeUpstream
+    ) -> None:
+        body, headers = messages_body("default")
+        body["messages"][0]["content"][0]["text"] = "token " * (5 * 1024 * 1024 // 6)
+
+        response = client.post(
+            "/v1/messages?beta=true", json={**body, "stream": True}, headers=headers
+        )
+
+        assert response.status_code == 200
+        assert response.headers["x-ccproxy-route"] == "long_context"
+        assert fresh_upstream.models() == [ROUTED_MODELS["long_context"]]
+        assert len(fresh_upstream.messages()[0].raw_body) > 5 * 1024 * 1024
