@@ -26,8 +26,9 @@ from typing import IO, Any
 
 import click
 
-from ccproxy.config import Config, load_config
+from ccproxy.config import load_config
 from ccproxy.errors import CCProxyError
+from ccproxy.proxy import configured_proxy_key
 
 LIVENESS_PATH = "/health/liveliness"
 PROXY_KEY_HEADER = "x-litellm-api-key"
@@ -57,7 +58,8 @@ def run_command(config_path: Path | None, host: str, port: int, command: list[st
         _say(f"cannot run {command[0]!r}: no such executable file (searched PATH)")
         return EXIT_FAILED
     try:
-        proxy_key = configured_proxy_key(load_config(config_path), os.environ)
+        # The key `ccproxy start` will demand is the one the command must present.
+        proxy_key = configured_proxy_key(load_config(config_path))
     except CCProxyError as error:
         _say(str(error))
         return EXIT_FAILED
@@ -87,18 +89,6 @@ def client_base_url(host: str, port: int) -> str:
 def connect_host(host: str) -> str:
     """The address to connect to for a proxy bound to `host`."""
     return WILDCARD_HOSTS.get(host, host)
-
-
-def configured_proxy_key(config: Config, environ: Mapping[str, str]) -> str | None:
-    """The master key clients must present, resolved as LiteLLM resolves it."""
-    general = config.litellm.get("general_settings") or {}
-    key = general.get("master_key") if isinstance(general, dict) else None
-    if key is None:
-        key = environ.get("LITELLM_MASTER_KEY")
-
-    if isinstance(key, str) and key.startswith("os.environ/"):
-        key = environ.get(key.removeprefix("os.environ/"))
-    return key if isinstance(key, str) and key else None
 
 
 def client_env(environ: Mapping[str, str], base_url: str, proxy_key: str | None) -> dict[str, str]:
