@@ -3,14 +3,26 @@ streaming or not; one decision line and one outcome line per request."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+import litellm
 import pytest
+import structlog
+from litellm.proxy.utils import ProxyLogging
 from tests.support.fake_upstream import DEFAULT_COMPLETION, Answer, FakeUpstream
-from tests.support.proxy import ROUTED_MODELS, ProxyProcess
+from tests.support.proxy import ROUTED_MODELS, ProxyProcess, config_file
+
+from ccproxy.config import Config, load_config
+from ccproxy.decider import Decider, Decision
+from ccproxy.handler import CCProxyHandler
+from ccproxy.logs import configure_logging
 
 BILLING = "x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=cli;"
 TOOLS = [
@@ -334,3 +346,173 @@ class TestLargeBodies:
         assert response.headers["x-ccproxy-route"] == "long_context"
         assert fresh_upstream.models() == [ROUTED_MODELS["long_context"]]
         assert len(fresh_upstream.messages()[0].raw_body) > 5 * 1024 * 1024
+
+
+# In-process: the hooks called as LiteLLM calls them, on data shaped as LiteLLM shapes it.
+
+OPENAI_ROUTE_CONFIG = """\
+model_list:
+  - model_name: sonnet
+    litellm_params: {model: anthropic/claude-sonnet-4-5-20250929}
+  - model_name: gpt
+    litellm_params: {model: openai/gpt-4o, api_key: sk-operator-openai}
+ccproxy:
+  routes: {default: sonnet, background: gpt}
+"""
+
+OAUTH_HEADER = {"custom_llm_provider": "anthropic", "extra_headers": {"authorization": "Bearer t"}}
+BETA_HEADER = {"custom_llm_provider": "anthropic,bedrock", "extra_headers": {"anthropic-beta": "b"}}
+
+
+class ExplodingDecider(Decider):
+    """A decider whose every decision fails, as an unforeseen bug would."""
+
+    async def adecide(
+        self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> Decision:
+        raise ZeroDivisionError("a bug in a rule")
+
+
+@pytest.fixture
+def log_stream() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("json", "DEBUG", stream)
+    yield stream
+    structlog.reset_defaults()
+
+
+def log_records(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def hook_data(body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """``body`` as the pre-call hook receives it on /v1/messages."""
+    return {
+        **body,
+        "litellm_call_id": "call-1",
+        "litellm_metadata": {"headers": headers or {}},
+        "proxy_server_request": {"url": "http://proxy/v1/messages", "headers": headers or {}},
+    }
+
+
+@pytest.fixture
+def openai_config(tmp_path: Path) -> Config:
+    return load_config(config_file(tmp_path, OPENAI_ROUTE_CONFIG))
+
+
+class TestHookInProcess:
+    def test_litellm_sees_the_handlers_own_hooks(self) -> None:
+        """Public report: LiteLLM silently skips an async_pre_call_hook a class inherits."""
+        capabilities = callback_capabilities_of(CCProxyHandler())
+
+        assert capabilities.has_pre_call_override
+        assert capabilities.has_post_call_response_headers
+
+    def test_a_subclass_that_overrides_nothing_still_has_its_hooks_called(self) -> None:
+        class Quiet(CCProxyHandler):
+            pass
+
+        capabilities = callback_capabilities_of(Quiet())
+
+        assert capabilities.has_pre_call_override
+        assert capabilities.has_post_call_response_headers
+
+    def test_a_failing_decider_sends_the_request_to_the_default_route(
+        self, log_stream: io.StringIO
+    ) -> None:
+        config = load_config(None)
+        handler = CCProxyHandler()
+        handler.configure(config, ExplodingDecider.from_config(config))
+        data = hook_data(messages_body("think")[0])
+
+        asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
+
+        assert data["model"] == "sonnet"
+        failed, decided = log_records(log_stream)
+        assert failed["event"] == "decision_failed"
+        assert failed["error_class"] == "ZeroDivisionError"
+        assert "a bug in a rule" not in log_stream.getvalue()
+        assert (decided["event"], decided["label"], decided["route"]) == (
+            "decision",
+            "default",
+            "sonnet",
+        )
+
+    def test_client_credentials_never_reach_a_route_that_is_not_keyless_anthropic(
+        self, openai_config: Config
+    ) -> None:
+        handler = CCProxyHandler(openai_config)
+        body = {**messages_body("background")[0], "api_key": "sk-ant-client"}
+        data = hook_data(body) | {"provider_specific_header": [OAUTH_HEADER, BETA_HEADER]}
+
+        asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
+
+        assert data["model"] == "gpt"
+        assert "api_key" not in data
+        assert data["provider_specific_header"] == BETA_HEADER
+
+    def test_client_credentials_stay_on_a_keyless_anthropic_route(
+        self, openai_config: Config
+    ) -> None:
+        handler = CCProxyHandler(openai_config)
+        body = {**messages_body("default")[0], "api_key": "sk-ant-client"}
+        data = hook_data(body) | {"provider_specific_header": [OAUTH_HEADER, BETA_HEADER]}
+
+        asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
+
+        assert data["model"] == "sonnet"
+        assert data["api_key"] == "sk-ant-client"
+        assert data["provider_specific_header"] == [OAUTH_HEADER, BETA_HEADER]
+
+    def test_an_unconfigured_handler_reads_the_config_named_by_ccproxy_config(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_stream: io.StringIO
+    ) -> None:
+        """Under `litellm --config` nothing configures the handler before the first request."""
+        monkeypatch.setenv("CCPROXY_CONFIG", str(config_file(tmp_path, OPENAI_ROUTE_CONFIG)))
+        data = hook_data(messages_body("background")[0])
+
+        asyncio.run(CCProxyHandler().async_pre_call_hook(None, None, data, "anthropic_messages"))
+
+        assert data["model"] == "gpt"
+
+    def test_the_route_header_names_the_label_the_hook_chose(self) -> None:
+        handler = CCProxyHandler(load_config(None))
+        data = hook_data(messages_body("think")[0])
+
+        asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
+        headers = asyncio.run(handler.async_post_call_response_headers_hook(data, None, None))
+
+        assert headers == {"x-ccproxy-route": "think"}
+        assert data["litellm_metadata"]["ccproxy"]["route"] == "opus"
+
+    def test_other_call_types_are_left_alone(self) -> None:
+        handler = CCProxyHandler(load_config(None))
+        data = {"model": "text-embedding-3-small", "input": ["hello"]}
+
+        result = asyncio.run(handler.async_pre_call_hook(None, None, data, "aembedding"))
+
+        assert result is None
+        assert data == {"model": "text-embedding-3-small", "input": ["hello"]}
+
+    def test_an_outcome_reported_twice_is_logged_once(self, log_stream: io.StringIO) -> None:
+        handler = CCProxyHandler(load_config(None))
+        kwargs = {"litellm_call_id": "call-2", "stream": False, "standard_logging_object": {}}
+        start = datetime(2026, 1, 1, 12, 0, 0)
+        end = datetime(2026, 1, 1, 12, 0, 1)
+
+        asyncio.run(handler.async_log_success_event(kwargs, None, start, end))
+        asyncio.run(handler.async_log_success_event(kwargs, None, start, end))
+
+        records = log_records(log_stream)
+        assert [r["event"] for r in records] == ["success"]
+        assert records[0]["duration_ms"] == 1000.0
+
+
+def callback_capabilities_of(handler: CCProxyHandler) -> Any:
+    """What LiteLLM's proxy concludes about ``handler``'s hooks when it is the only callback."""
+    saved = litellm.callbacks
+    litellm.callbacks = [handler]
+    try:
+        return ProxyLogging.callback_capabilities()
+    finally:
+        litellm.callbacks = saved

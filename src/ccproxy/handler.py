@@ -44,6 +44,9 @@ ENDPOINTS = {"anthropic_messages": "/v1/messages", "acompletion": "/v1/chat/comp
 # On /v1/messages `metadata` is Anthropic's own field; LiteLLM's bucket is litellm_metadata.
 _BUCKETS = {"anthropic_messages": "litellm_metadata", "acompletion": "metadata"}
 
+# LiteLLM looks these up in the leaf class's own __dict__ and skips inherited ones.
+_OWN_HOOKS = ("async_pre_call_hook", "async_post_call_response_headers_hook")
+
 logger = structlog.get_logger("ccproxy.handler")
 
 
@@ -59,9 +62,16 @@ class CCProxyHandler(CustomLogger):
         if config is not None:
             self.configure(config)
 
-    def configure(self, config: Config) -> None:
-        """Route with ``config`` from now on."""
-        self._decider = Decider.from_config(config)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Pin the hooks on every subclass: LiteLLM calls only those a class defines itself."""
+        super().__init_subclass__(**kwargs)
+        for name in _OWN_HOOKS:
+            if name not in cls.__dict__:
+                setattr(cls, name, getattr(cls, name))
+
+    def configure(self, config: Config, decider: Decider | None = None) -> None:
+        """Route with ``config`` (and ``decider``, by default the config's own) from now on."""
+        self._decider = decider if decider is not None else Decider.from_config(config)
         self._credential_routes = client_credential_routes(config.litellm.get("model_list"))
 
     # Defined on this class on purpose: LiteLLM skips an inherited async_pre_call_hook.

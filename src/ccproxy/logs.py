@@ -55,6 +55,8 @@ ALLOWED_FIELDS = frozenset(
     }
 )
 
+_LEADING = ("event", "level", "timestamp")
+
 # A reason or a model name is short; anything longer is not something we meant to log.
 MAX_STRING = 200
 
@@ -63,12 +65,10 @@ def keep_allowed_fields(
     _logger: object, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """Drop keys outside the allowlist and shorten values that grew too long."""
-    for key in list(event_dict):
-        if key not in ALLOWED_FIELDS:
-            del event_dict[key]
-        else:
-            event_dict[key] = _bounded(event_dict[key])
-    return event_dict
+    kept = {key: _bounded(value) for key, value in event_dict.items() if key in ALLOWED_FIELDS}
+    # The event and its level first: a reader scanning lines looks there.
+    leading = {key: kept.pop(key) for key in _LEADING if key in kept}
+    return {**leading, **kept}
 
 
 def configure_logging(

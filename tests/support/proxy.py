@@ -125,6 +125,9 @@ def tokenizer_dir() -> str:
 def offline_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The current environment plus LiteLLM's offline switches, then ``extra``."""
     env = dict(os.environ)
+    # A developer's own ccproxy config or proxy key must not leak into the proxies started.
+    env.pop("CCPROXY_CONFIG", None)
+    env.pop("LITELLM_MASTER_KEY", None)
     env.update(
         LITELLM_OFFLINE_MODE="true",
         LITELLM_LOCAL_MODEL_COST_MAP="True",
@@ -237,6 +240,15 @@ class ProxyProcess:
 
     def log_lines(self) -> list[str]:
         return self.log_text().splitlines()
+
+    def wait_for_line(self, line: str, timeout: float = RECORD_TIMEOUT) -> bool:
+        """Wait until the process has printed ``line``; False if it did not in time."""
+        deadline = time.monotonic() + timeout
+        while line not in self.log_lines():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
     def records(self, **match: object) -> list[dict[str, Any]]:
         """ccproxy's JSON log lines (those with an ``event``) whose fields equal ``match``."""

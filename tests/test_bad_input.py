@@ -1,0 +1,148 @@
+"""Bodies the proxy cannot serve get a 4xx in the client's own error shape, reach no
+upstream, and leave the proxy serving."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.proxy import ProxyProcess
+
+GOOD_MESSAGES: dict[str, Any] = {
+    "model": "claude-opus-4-8",
+    "max_tokens": 1000,
+    "messages": [{"role": "user", "content": "hello"}],
+}
+GOOD_CHAT: dict[str, Any] = {
+    "model": "claude-opus-4-8",
+    "messages": [{"role": "user", "content": "hello"}],
+}
+
+
+def changed(good: dict[str, Any], **fields: Any) -> bytes:
+    """``good`` with ``fields`` replaced (a field set to ... is removed), as JSON."""
+    body = {**good, **fields}
+    return json.dumps({key: value for key, value in body.items() if value is not ...}).encode()
+
+
+def both(**fields: Any) -> dict[str, bytes]:
+    return {
+        "/v1/messages": changed(GOOD_MESSAGES, **fields),
+        "/v1/chat/completions": changed(GOOD_CHAT, **fields),
+    }
+
+
+def raw(payload: bytes) -> dict[str, bytes]:
+    return {"/v1/messages": payload, "/v1/chat/completions": payload}
+
+
+def messages_only(**fields: Any) -> dict[str, bytes]:
+    return {"/v1/messages": changed(GOOD_MESSAGES, **fields)}
+
+
+MALFORMED: dict[str, dict[str, bytes]] = {
+    "invalid JSON": raw(b'{"model": "claude-opus-4-8", "messages": '),
+    "empty body": raw(b""),
+    "a JSON array": raw(b"[]"),
+    "a JSON string": raw(b'"hello"'),
+    "JSON null": raw(b"null"),
+    "a JSON number": raw(b"42"),
+    "messages missing": both(messages=...),
+    "messages a string": both(messages="hello"),
+    "messages an object": both(messages={"role": "user", "content": "hello"}),
+    "messages null": both(messages=None),
+    "messages empty": both(messages=[]),
+    "messages of numbers": both(messages=[1, 2]),
+    "a message without role": both(messages=[{"content": "hello"}]),
+    "a content of a number": both(messages=[{"role": "user", "content": 7}]),
+    "a content block without type": both(messages=[{"role": "user", "content": [{"t": 1}]}]),
+    "model missing": both(model=...),
+    "model null": both(model=None),
+    "model a number": both(model=42),
+    "model empty": both(model=""),
+    "max_tokens a string": both(max_tokens="1000"),
+    "max_tokens a float": both(max_tokens=10.5),
+    "max_tokens a boolean": both(max_tokens=True),
+    "max_tokens zero": both(max_tokens=0),
+    "stream a string": both(stream="yes"),
+    "tools a string": both(tools="Read"),
+    "max_tokens missing": messages_only(max_tokens=...),
+    "system a number": messages_only(system=42),
+    "thinking a string": messages_only(thinking="enabled"),
+    "metadata a string": messages_only(metadata="user"),
+}
+
+BODIES = [
+    (f"{path} {name}", path, payload)
+    for name, payloads in MALFORMED.items()
+    for path, payload in payloads.items()
+]
+CASES = [pytest.param(path, payload, id=case) for case, path, payload in BODIES]
+
+
+@pytest.fixture
+def client(routing_proxy: ProxyProcess) -> Iterator[httpx.Client]:
+    headers = {"content-type": "application/json", "x-api-key": "sk-ant-client"}
+    with httpx.Client(base_url=routing_proxy.base_url, timeout=60, headers=headers) as http:
+        yield http
+
+
+def test_at_least_fifteen_kinds_of_malformed_body_are_covered() -> None:
+    assert len(MALFORMED) >= 15
+
+
+@pytest.mark.parametrize(("path", "payload"), CASES)
+def test_a_malformed_body_is_a_4xx_in_the_clients_shape(
+    client: httpx.Client, fresh_upstream: FakeUpstream, path: str, payload: bytes
+) -> None:
+    response = client.post(path, content=payload)
+
+    assert 400 <= response.status_code < 500, response.text
+    if path == "/v1/messages":
+        assert_anthropic_error(response.json())
+    else:
+        assert_openai_error(response.json())
+    assert fresh_upstream.messages() == []
+
+
+def test_the_proxy_still_serves_after_every_malformed_body(
+    client: httpx.Client, fresh_upstream: FakeUpstream
+) -> None:
+    for _, path, payload in BODIES:
+        client.post(path, content=payload)
+
+    messages = client.post("/v1/messages", json={**GOOD_MESSAGES, "stream": True})
+    chat = client.post("/v1/chat/completions", json=GOOD_CHAT)
+
+    assert messages.status_code == 200
+    assert "event: message_stop" in messages.text
+    assert chat.status_code == 200
+    assert len(fresh_upstream.messages()) == 2
+
+
+def test_the_error_names_the_field_but_never_echoes_its_value(client: httpx.Client) -> None:
+    secret = "the text of a prompt"
+
+    response = client.post("/v1/messages", content=changed(GOOD_MESSAGES, messages=secret))
+
+    message = response.json()["error"]["message"]
+    assert "messages" in message
+    assert secret not in message
+
+
+def assert_anthropic_error(body: object) -> None:
+    assert isinstance(body, dict)
+    assert body["type"] == "error"
+    assert isinstance(body["error"]["type"], str)
+    assert isinstance(body["error"]["message"], str)
+
+
+def assert_openai_error(body: object) -> None:
+    assert isinstance(body, dict)
+    assert "type" not in body
+    assert isinstance(body["error"]["message"], str)
+    assert isinstance(body["error"]["type"], str)
