@@ -283,24 +283,27 @@ def test_starts_a_proxy_when_none_answers_and_stops_it_after(tmp_path: Path) -> 
         config = tmp_path / "ccproxy.yaml"
         config.write_text(_config(upstream.base_url))
 
-        result = run(
-            ccproxy_run(port, sys.executable, "-c", ASK_PROXY, config=config), offline_env()
-        )
+        env = offline_env({"TMPDIR": str(tmp_path)})  # where the started proxy logs
+        result = run(ccproxy_run(port, sys.executable, "-c", ASK_PROXY, config=config), env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "answer through the started proxy"
     assert upstream.models() == [SONNET]
     assert f"starting a proxy on http://127.0.0.1:{port}" in result.stderr
+    [log] = tmp_path.glob(f"ccproxy-run-{port}-*.log")
+    assert f"(log: {log})" in result.stderr
     assert not _accepts_connections(port)
     assert _processes_mentioning(f"--port {port}") == []
 
 
-def test_a_proxy_that_cannot_start_fails_with_exit_1_and_says_why(config_file: Path) -> None:
+def test_a_proxy_that_cannot_start_fails_with_exit_1_and_says_why(
+    config_file: Path, tmp_path: Path
+) -> None:
     port = free_port()  # ccproxy start refuses a wildcard address without a proxy key
     argv = ccproxy_run(port, sys.executable, "-c", "print('ran')", config=config_file)
     argv[argv.index("--port") : argv.index("--port")] = ["--host", "0.0.0.0"]
 
-    env = offline_env()
+    env = offline_env({"TMPDIR": str(tmp_path)})
     env.pop("LITELLM_MASTER_KEY", None)
     result = run(argv, env)
 
