@@ -288,7 +288,7 @@ class TestLogLines:
         body, headers = messages_body("think")
 
         response = client.post("/v1/messages", json=body, headers=headers)
-        call_id = response.headers.get("x-litellm-call-id")
+        call_id = response.headers["x-litellm-call-id"]
         send_sentinel_and_wait(client, routing_proxy)
 
         assert response.status_code == 429
@@ -298,8 +298,7 @@ class TestLogLines:
         assert failures[0]["status"] == 429
         assert failures[0]["error_class"] == "RateLimitError"
         assert failures[0]["route"] == "opus"
-        if call_id is not None:
-            assert failures[0]["litellm_call_id"] == call_id
+        assert failures[0]["litellm_call_id"] == call_id
 
     def test_no_decision_fell_back_to_the_default_route(self, routing_proxy: ProxyProcess) -> None:
         """Every request so far was decided by the rules, not by the fail-safe."""
@@ -474,6 +473,25 @@ class TestHookInProcess:
         asyncio.run(CCProxyHandler().async_pre_call_hook(None, None, data, "anthropic_messages"))
 
         assert data["model"] == "gpt"
+
+    def test_a_config_that_fails_to_load_leaves_requests_unrouted_and_says_why(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_stream: io.StringIO
+    ) -> None:
+        """The proxy keeps serving what LiteLLM can serve; the log names the error class."""
+        broken = OPENAI_ROUTE_CONFIG.replace("default: sonnet", "default: nowhere")
+        monkeypatch.setenv("CCPROXY_CONFIG", str(config_file(tmp_path, broken)))
+        handler = CCProxyHandler()
+        data = hook_data(messages_body("think")[0])
+
+        first = asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
+        again = asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
+
+        assert (first, again) == (None, None)
+        assert data["model"] == "claude-opus-4-8"
+        records = log_records(log_stream)
+        assert [(r["event"], r["error_class"]) for r in records] == [
+            ("config_failed", "ConfigError")
+        ]
 
     def test_the_route_header_names_the_label_the_hook_chose(self) -> None:
         handler = CCProxyHandler(load_config(None))
