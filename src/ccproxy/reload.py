@@ -1,0 +1,114 @@
+"""Configuration reload: an edited config file takes effect without a restart.
+
+The handler polls a :class:`ConfigWatcher` on each request. At most once per interval it
+stats the file; when the file changed, it reads and validates it off the event loop and hands
+back the new :class:`~ccproxy.config.Config`, which the handler routes with from then on.
+An edit that does not validate changes nothing: the running configuration stays and one log
+line says what is wrong (key, value, expected), once per edit.
+
+Only the ``ccproxy:`` section is reloaded. LiteLLM read ``model_list`` and its own settings at
+start-up and keeps them, so a new section must route to model_names the running proxy serves;
+an edit elsewhere in the file is reported as needing a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from ccproxy.config import Config, load_config
+from ccproxy.errors import ConfigError
+
+POLL_INTERVAL = 1.0  # seconds between two looks at the file
+
+logger = structlog.get_logger("ccproxy.reload")
+
+# What identifies one version of the file: a rewrite changes its mtime, a replace its inode.
+Signature = tuple[int, int, int] | None
+
+
+class ConfigWatcher:
+    """Watches the file ``config`` came from; :meth:`poll` returns a new valid Config."""
+
+    def __init__(
+        self,
+        config: Config,
+        interval: float = POLL_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = config.path
+        self.interval = interval
+        self._clock = clock
+        self._served = frozenset(config.deployments)
+        self._outside_section = _outside_section(config.litellm)
+        self._signature = _signature(self.path)
+        self._next_look = clock() + interval
+        self._loading = False
+
+    async def poll(self) -> Config | None:
+        """A new, valid Config if the file changed since the last look; else None.
+
+        Cheap when nothing is due: one clock read. The read and validation run in a thread.
+        """
+        now = self._clock()
+        if now < self._next_look or self._loading:
+            return None
+        self._next_look = now + self.interval
+
+        signature = _signature(self.path)
+        if signature == self._signature:
+            return None
+        self._signature = signature
+
+        self._loading = True
+        try:
+            return await asyncio.to_thread(self.reload)
+        finally:
+            self._loading = False
+
+    def reload(self) -> Config | None:
+        """Read and validate the file now; None (and a log line) when it does not validate."""
+        try:
+            config = load_config(self.path)
+            self._check_served(config)
+        except ConfigError as error:
+            logger.error("config_reload_failed", config=str(self.path), error=str(error))
+            return None
+        except Exception as error:  # noqa: BLE001 - a user rule may raise anything; keep serving
+            fields = {"error_class": type(error).__name__, "error": str(error)}
+            logger.error("config_reload_failed", config=str(self.path), **fields)
+            return None
+
+        if _outside_section(config.litellm) != self._outside_section:
+            logger.warning("config_restart_needed", config=str(self.path))
+        logger.info("config_reloaded", config=str(self.path))
+        return config
+
+    def _check_served(self, config: Config) -> None:
+        served = ", ".join(sorted(self._served))
+        expected = f"a model_name the running proxy serves ({served}); model_list needs a restart"
+        for label, name in config.settings.routes.items():
+            if name not in self._served:
+                raise ConfigError(f"ccproxy.routes.{label}", name, expected)
+        for label, names in config.settings.fallbacks.items():
+            for index, name in enumerate(names):
+                if name not in self._served:
+                    raise ConfigError(f"ccproxy.fallbacks.{label}[{index}]", name, expected)
+
+
+def _signature(path: Path) -> Signature:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _outside_section(litellm: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in litellm.items() if key != "ccproxy"}

@@ -1,0 +1,312 @@
+"""Fallbacks per label, through a real proxy, against a fake upstream scripted to fail.
+
+One proxy serves the whole module. The default label routes to sonnet and falls back to opus
+then haiku; the subagent label shares sonnet but falls back to haiku alone; think routes to a
+second upstream that opens a stream and sends an error event before any content.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from tests.support import claude_requests
+from tests.support.fake_upstream import DEFAULT_COMPLETION, Answer, FakeUpstream
+from tests.support.proxy import ProxyProcess, config_file
+
+SONNET = "claude-sonnet-4-5-20250929"
+OPUS = "claude-opus-4-1-20250805"
+HAIKU = "claude-haiku-4-5-20251001"
+SONNET_46 = "claude-sonnet-4-6"
+
+# A failing route is tried once, then the chain moves on; a 429 is retried once first
+# (retry_policy), to show that retries and fallbacks compose and stay bounded.
+CONFIG = """\
+model_list:
+  - model_name: sonnet
+    litellm_params: {model: anthropic/claude-sonnet-4-5-20250929, api_base: *base, api_key: *key}
+  - model_name: opus
+    litellm_params: {model: anthropic/claude-opus-4-1-20250805, api_base: *base, api_key: *key}
+  - model_name: haiku
+    litellm_params: {model: anthropic/claude-haiku-4-5-20251001, api_base: *base, api_key: *key}
+  - model_name: flaky
+    litellm_params:
+      model: anthropic/claude-sonnet-4-6
+      api_base: os.environ/FLAKY_BASE
+      api_key: *key
+router_settings:
+  num_retries: 0
+  timeout: 3
+  retry_policy: {RateLimitErrorRetries: 1}
+ccproxy:
+  routes: {default: sonnet, background: haiku, think: flaky, subagent: sonnet}
+  fallbacks:
+    default: [opus, haiku]
+    subagent: [haiku]
+    think: [opus]
+"""
+
+ANTHROPIC_HEADERS = {"x-api-key": "sk-client", "anthropic-version": "2023-06-01"}
+ROUTE_FAILURES = {
+    "429": Answer.error(429, "rate limited"),
+    "529": Answer.error(529, "Overloaded"),
+    "500": Answer.error(500, "internal error"),
+    "hang": Answer.hang(),
+    "close": Answer.close(),
+}
+ENDPOINTS = ("/v1/messages", "/v1/chat/completions")
+
+
+class ErrorEventUpstream:
+    """An upstream that opens every stream, then sends an overloaded error event."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> ErrorEventUpstream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                upstream.attempts += 1
+                start = {"type": "message_start", "message": {
+                    "id": "msg_flaky", "type": "message", "role": "assistant",
+                    "model": SONNET_46, "content": [], "stop_reason": None,
+                    "usage": {"input_tokens": 10, "output_tokens": 1}}}  # fmt: skip
+                error = {"type": "error", "error": {"type": "overloaded_error",
+                                                    "message": "Overloaded"}}  # fmt: skip
+                frames = [("message_start", start), ("error", error)]
+                body = b"".join(
+                    f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in frames
+                )
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
+@pytest.fixture(scope="module")
+def error_event_upstream() -> Iterator[ErrorEventUpstream]:
+    with ErrorEventUpstream() as upstream:
+        yield upstream
+
+
+@pytest.fixture(scope="module")
+def proxy(
+    upstream: FakeUpstream,
+    error_event_upstream: ErrorEventUpstream,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ProxyProcess]:
+    directory = tmp_path_factory.mktemp("fallbacks")
+    config = config_file(directory, CONFIG)
+    env = {
+        "UPSTREAM_BASE": upstream.base_url,
+        "UPSTREAM_KEY": "sk-operator",
+        "FLAKY_BASE": error_event_upstream.base_url,
+    }
+    with ProxyProcess.ccproxy(["--config", str(config)], directory / "proxy.log", env=env) as p:
+        yield p
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: httpx.Headers
+    text: str
+
+    @property
+    def served_by(self) -> str | None:
+        return self.headers.get("x-litellm-model-group")
+
+    def streamed_text(self) -> str:
+        """The text the client read, from Anthropic or OpenAI stream events."""
+        pieces = []
+        for data in _sse_data(self.text):
+            delta = data.get("delta") or {}
+            if data.get("type") == "content_block_delta" and delta.get("type") == "text_delta":
+                pieces.append(delta["text"])
+            for choice in data.get("choices") or []:
+                pieces.append((choice.get("delta") or {}).get("content") or "")
+        return "".join(pieces)
+
+    def message_text(self) -> str:
+        body = json.loads(self.text)
+        if "choices" in body:
+            return str(body["choices"][0]["message"]["content"])
+        return "".join(block.get("text", "") for block in body["content"])
+
+    def error(self) -> dict[str, Any]:
+        body = json.loads(self.text)
+        return dict(body["error"])
+
+
+def send(proxy: ProxyProcess, endpoint: str, body: dict[str, Any]) -> Reply:
+    response = httpx.post(
+        f"{proxy.base_url}{endpoint}", json=body, headers=ANTHROPIC_HEADERS, timeout=60
+    )
+    return Reply(response.status_code, response.headers, response.text)
+
+
+def plain_request(stream: bool) -> dict[str, Any]:
+    """A request carrying the default label on either endpoint."""
+    messages = [{"role": "user", "content": "say hi"}]
+    return {"model": SONNET, "max_tokens": 100, "messages": messages, "stream": stream}
+
+
+def _sse_data(text: str) -> Iterator[dict[str, Any]]:
+    for line in text.splitlines():
+        if line.startswith("data: ") and line != "data: [DONE]":
+            yield json.loads(line.removeprefix("data: "))
+
+
+def assert_served_text(reply: Reply, stream: bool) -> None:
+    assert reply.status == 200, reply.text
+    text = reply.streamed_text() if stream else reply.message_text()
+    assert text == DEFAULT_COMPLETION
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("failure", list(ROUTE_FAILURES))
+def test_a_failing_route_is_served_by_the_labels_first_fallback(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream, failure: str, endpoint: str, stream: bool
+) -> None:
+    fresh_upstream.script(SONNET, ROUTE_FAILURES[failure])
+
+    reply = send(proxy, endpoint, plain_request(stream))
+
+    assert_served_text(reply, stream)
+    assert reply.served_by == "opus"
+    models = fresh_upstream.models()
+    assert models[-1] == OPUS
+    assert set(models[:-1]) == {SONNET}
+    assert len(models) - 1 == (2 if failure == "429" else 1)
+
+
+def test_the_outcome_record_names_the_route_that_served(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream
+) -> None:
+    fresh_upstream.script(SONNET, Answer.error(529))
+
+    reply = send(proxy, "/v1/messages", plain_request(stream=True))
+
+    assert_served_text(reply, stream=True)
+    call_id = reply.headers["x-litellm-call-id"]
+    [record] = proxy.wait_for_records(event="stream_completed", litellm_call_id=call_id)
+    assert record["label"] == "default"
+    assert record["route"] == "sonnet"
+    assert record["served_route"] == "opus"
+
+
+def test_two_labels_on_one_route_fall_back_along_their_own_chains(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream
+) -> None:
+    fresh_upstream.script(SONNET, Answer.error(529))
+    subagent = claude_requests.subagent_request(model=SONNET)
+
+    main_reply = send(proxy, "/v1/messages", plain_request(stream=True))
+    subagent_reply = send(proxy, "/v1/messages", subagent)
+
+    assert main_reply.served_by == "opus"
+    assert subagent_reply.served_by == "haiku"
+    assert fresh_upstream.models() == [SONNET, OPUS, SONNET, HAIKU]
+
+
+def test_an_error_event_before_any_content_is_served_by_the_fallback(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream, error_event_upstream: ErrorEventUpstream
+) -> None:
+    attempts_before = error_event_upstream.attempts
+    body = plain_request(stream=True)
+    body["thinking"] = {"type": "enabled", "budget_tokens": 2048}
+    body["max_tokens"] = 4096
+
+    reply = send(proxy, "/v1/messages", body)
+
+    assert_served_text(reply, stream=True)
+    assert "event: error" not in reply.text
+    assert reply.served_by == "opus"
+    assert error_event_upstream.attempts - attempts_before == 1
+    assert fresh_upstream.models() == [OPUS]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize(
+    "message",
+    ["messages.0.content: field required", "prompt is too long: 250000 tokens > 200000 maximum"],
+    ids=["invalid", "context-length"],
+)
+def test_a_400_reaches_the_client_with_its_message_and_no_fallback(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream, message: str, stream: bool
+) -> None:
+    fresh_upstream.script(SONNET, Answer.error(400, message))
+
+    reply = send(proxy, "/v1/messages", plain_request(stream))
+
+    assert reply.status == 400
+    error = json.loads(reply.text)
+    assert error["type"] == "error"
+    assert error["error"]["type"] == "invalid_request_error"
+    assert message in error["error"]["message"]
+    assert fresh_upstream.models() == [SONNET]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_when_every_route_fails_each_is_tried_within_its_retries_then_the_client_is_told(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream, endpoint: str
+) -> None:
+    fresh_upstream.script("*", Answer.error(429, "rate limited"))
+
+    reply = send(proxy, endpoint, plain_request(stream=True))
+
+    assert reply.status == 429
+    assert "rate limited" in reply.error()["message"]
+    # Each route twice (one retry), in the chain's order, then nothing more.
+    expected = [SONNET, SONNET, OPUS, OPUS, HAIKU, HAIKU]
+    assert fresh_upstream.models() == expected
+    proxy.wait_for_records(event="failure", litellm_call_id=reply.headers["x-litellm-call-id"])
+    assert fresh_upstream.models() == expected
+
+
+def test_the_anthropic_error_shape_is_kept_when_every_route_fails(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream
+) -> None:
+    fresh_upstream.script("*", Answer.error(529, "Overloaded"))
+
+    reply = send(proxy, "/v1/messages", plain_request(stream=False))
+
+    assert reply.status == 529
+    body = json.loads(reply.text)
+    assert body["type"] == "error"
+    assert body["error"]["type"] == "overloaded_error"
+    assert "Overloaded" in body["error"]["message"]
+    assert fresh_upstream.models() == [SONNET, OPUS, HAIKU]
