@@ -29,7 +29,9 @@ from litellm.proxy._types import ProxyException
 
 from ccproxy.config import Config, load_config
 from ccproxy.decider import Decider, Decision
+from ccproxy.fallbacks import FallbackPlan
 from ccproxy.logs import configure_logging
+from ccproxy.reload import ConfigWatcher
 from ccproxy.validation import find_problem
 
 ROUTE_HEADER = "x-ccproxy-route"
@@ -57,6 +59,8 @@ class CCProxyHandler(CustomLogger):
         super().__init__()
         self._decider: Decider | None = None
         self._credential_routes: frozenset[str] = frozenset()
+        self._fallbacks = FallbackPlan()
+        self._watcher: ConfigWatcher | None = None
         self._config_failed = False
         self._outcomes_logged = _RecentKeys(capacity=4096)
         if config is not None:
@@ -73,6 +77,9 @@ class CCProxyHandler(CustomLogger):
         """Route with ``config`` (and ``decider``, by default the config's own) from now on."""
         self._decider = decider if decider is not None else Decider.from_config(config)
         self._credential_routes = client_credential_routes(config.litellm.get("model_list"))
+        self._fallbacks = FallbackPlan.from_config(config)
+        if self._watcher is None or self._watcher.path != config.path:
+            self._watcher = ConfigWatcher(config)
 
     # Defined on this class on purpose: LiteLLM skips an inherited async_pre_call_hook.
     async def async_pre_call_hook(
@@ -90,6 +97,7 @@ class CCProxyHandler(CustomLogger):
         decision = await _decide(decider, data, endpoint)
 
         data["model"] = decision.route
+        self._fallbacks.apply(data, decision)
         if decision.route not in self._credential_routes:
             drop_client_credentials(data)
         _bucket(data, call_type)[METADATA_KEY] = _carried(decision, endpoint, data)
@@ -134,6 +142,9 @@ class CCProxyHandler(CustomLogger):
                 return None
             self.configure(config)
             _configure_logging_once(config)
+        fresh = await self._watcher.poll() if self._watcher is not None else None
+        if fresh is not None:
+            self.configure(fresh)
         return self._decider
 
     def _log_outcome(self, event: str, kwargs: dict[str, Any], start: Any, end: Any) -> None:
