@@ -32,6 +32,7 @@ from ccproxy.decider import Decider, Decision
 from ccproxy.fallbacks import FallbackPlan
 from ccproxy.logs import configure_logging
 from ccproxy.reload import ConfigWatcher
+from ccproxy.thinking import keep_thinking_off
 from ccproxy.validation import find_problem
 
 ROUTE_HEADER = "x-ccproxy-route"
@@ -97,6 +98,7 @@ class CCProxyHandler(CustomLogger):
         decision = await _decide(decider, data, endpoint)
 
         data["model"] = decision.route
+        keep_thinking_off(data, decision.model)
         self._fallbacks.apply(data, decision)
         if decision.route not in self._credential_routes:
             drop_client_credentials(data)
