@@ -6,10 +6,11 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from tests.support.fake_upstream import FakeUpstream
-from tests.support.proxy import ROUTING_CONFIG, ProxyProcess, config_file
 
 from ccproxy.decider import VERIFY_ENV
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.proxy import ROUTING_CONFIG, ProxyProcess, config_file
 
 # Every decision the suite makes, in this process or in a proxy it starts, is checked against
 # the decision a full token count gives (see ccproxy.decider.DecisionMismatchError).

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.proxy import ProxyProcess
 

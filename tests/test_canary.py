@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.support.fake_upstream import Answer, FakeUpstream
 from tests.support.proxy import MINIMAL_CONFIG, ProxyProcess, config_file
 

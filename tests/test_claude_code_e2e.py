@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import yaml
 
-from support import claude_code
-from support.fake_upstream import Answer, FakeUpstream, Recorded
-from support.proxy import ProxyProcess
+from tests.support import claude_code
+from tests.support.fake_upstream import Answer, FakeUpstream, Recorded
+from tests.support.proxy import ProxyProcess
 
 if claude_code.npm_path() is None:
     pytest.skip("npm is not installed: cannot install the Claude Code CLI", allow_module_level=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support import claude_requests as cc
+from tests.support import claude_requests as cc
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "claude-code-2.1.197"
 

@@ -10,7 +10,7 @@ import pytest
 from ccproxy.config import load_config
 from ccproxy.decider import Decider, DecisionMismatchError
 
-from support import claude_requests as cc
+from tests.support import claude_requests as cc
 
 ALL_LABELS = ("default", "background", "think", "long_context", "web_search", "subagent")
 

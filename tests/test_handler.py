@@ -16,13 +16,14 @@ import litellm
 import pytest
 import structlog
 from litellm.proxy.utils import ProxyLogging
-from tests.support.fake_upstream import DEFAULT_COMPLETION, Answer, FakeUpstream
-from tests.support.proxy import ROUTED_MODELS, ProxyProcess, config_file
 
 from ccproxy.config import Config, load_config
 from ccproxy.decider import Decider, Decision
 from ccproxy.handler import CCProxyHandler
 from ccproxy.logs import configure_logging
+
+from tests.support.fake_upstream import DEFAULT_COMPLETION, Answer, FakeUpstream
+from tests.support.proxy import ROUTED_MODELS, ProxyProcess, config_file
 
 BILLING = "x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=cli;"
 TOOLS = [

@@ -12,11 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support.fake_upstream import FakeUpstream
-from tests.support.proxy import BIN, MINIMAL_CONFIG, ProxyProcess, config_file, offline_env
 
 from ccproxy import proxy
 from ccproxy.config import load_config
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.proxy import BIN, MINIMAL_CONFIG, ProxyProcess, config_file, offline_env
 
 BILLING = "x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=cli;"
 CLIENT_KEY = "sk-ant-api03-client-own-key"

@@ -19,8 +19,8 @@ import pytest
 
 from ccproxy.runner import client_base_url
 
-from support.fake_upstream import FakeUpstream
-from support.proxy import free_port, offline_env
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.proxy import free_port, offline_env
 
 SONNET = "claude-sonnet-4-5-20250929"
 

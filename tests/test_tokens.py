@@ -17,7 +17,7 @@ from ccproxy.tokens import (
     lower_bound,
 )
 
-from support import claude_requests as cc
+from tests.support import claude_requests as cc
 
 SAMPLE_ALPHABET = " \t\n\r\x0b\x0cab1,.'\u00a0\u3000\u2028é😀"
 

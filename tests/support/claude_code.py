@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from support.proxy import free_port
+from tests.support.proxy import free_port
 
 PACKAGE = "@anthropic-ai/claude-code"
 # The newest release when the suite was written; the captures in PRODUCT.md are from 2.1.197,
