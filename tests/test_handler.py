@@ -373,6 +373,15 @@ class ExplodingDecider(Decider):
         raise ZeroDivisionError("a bug in a rule")
 
 
+class WrongShapeDecider(Decider):
+    """A decider whose decision breaks the steps after it, as a bug in them would."""
+
+    async def adecide(
+        self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+    ) -> Decision:
+        return Decision("think", "opus", None, (), 0, False)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def log_stream() -> Iterator[io.StringIO]:
     stream = io.StringIO()
@@ -437,6 +446,21 @@ class TestHookInProcess:
             "default",
             "sonnet",
         )
+
+    def test_a_fault_after_the_decision_still_sends_the_request_to_the_default_route(
+        self, log_stream: io.StringIO
+    ) -> None:
+        config = load_config(None)
+        handler = CCProxyHandler()
+        handler.configure(config, WrongShapeDecider.from_config(config))
+        data = hook_data(messages_body("subagent")[0])
+
+        returned = asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
+
+        assert returned is data
+        assert data["model"] == "sonnet"
+        (failed,) = log_records(log_stream)
+        assert (failed["event"], failed["error_class"]) == ("routing_failed", "AttributeError")
 
     def test_client_credentials_never_reach_a_route_that_is_not_keyless_anthropic(
         self, openai_config: Config

@@ -97,13 +97,16 @@ class CCProxyHandler(CustomLogger):
             return None
         decision = await _decide(decider, data, endpoint)
 
-        data["model"] = decision.route
-        keep_thinking_off(data, decision.model)
-        self._fallbacks.apply(data, decision)
-        if decision.route not in self._credential_routes:
-            drop_client_credentials(data)
-        _bucket(data, call_type)[METADATA_KEY] = _carried(decision, endpoint, data)
-        logger.info("decision", **_decision_fields(decision, endpoint, data))
+        try:
+            self._route(data, decision, call_type, endpoint)
+        except Exception as error:  # noqa: BLE001 - the hook boundary: the request still goes out
+            logger.error(
+                "routing_failed",
+                litellm_call_id=data.get("litellm_call_id"),
+                endpoint=endpoint,
+                error_class=type(error).__name__,
+            )
+            self._route_to_default(data, decider)
         return data
 
     async def async_post_call_response_headers_hook(
@@ -132,6 +135,25 @@ class CCProxyHandler(CustomLogger):
     ) -> None:
         """Log one ``failure`` line per request, with the error's class, never its message."""
         self._log_outcome("failure", kwargs, start_time, end_time)
+
+    def _route(
+        self, data: dict[str, Any], decision: Decision, call_type: str, endpoint: str
+    ) -> None:
+        data["model"] = decision.route
+        keep_thinking_off(data, decision.model)
+        self._fallbacks.apply(data, decision)
+        if decision.route not in self._credential_routes:
+            drop_client_credentials(data)
+
+        _bucket(data, call_type)[METADATA_KEY] = _carried(decision, endpoint, data)
+        logger.info("decision", **_decision_fields(decision, endpoint, data))
+
+    def _route_to_default(self, data: dict[str, Any], decider: Decider) -> None:
+        default = decider.router.default.name
+        data["model"] = default
+        data.pop("fallbacks", None)
+        if default not in self._credential_routes:
+            drop_client_credentials(data)
 
     async def _ready_decider(self) -> Decider | None:
         if self._decider is None and not self._config_failed:
