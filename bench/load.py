@@ -48,6 +48,8 @@ MARKER_PLACEHOLDER = "@@load-marker@@"
 MARKER_PATTERN = re.compile(rb"load-marker-\d+-\d+")
 WARMUP_MARKER = "load-marker-0-0"
 STREAM_TIMEOUT = 60.0
+MAX_FAILURES_SHOWN = 10
+CLIENT_KEEPALIVE_S = 2.0
 
 CONFIG = """\
 model_list:
@@ -80,17 +82,26 @@ class LoadReport:
     sent: int = 0
     complete: int = 0
     failed: Counter[str] = field(default_factory=Counter)  # kind -> requests
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, in detail
     upstream_seen: int = 0
     duplicated: int = 0
     unseen: int = 0
     latencies: list[float] = field(default_factory=list)  # whole stream, seconds
     first_bytes: list[float] = field(default_factory=list)  # to the first event, seconds
     elapsed_s: float = 0.0
+    started: float = 0.0  # perf_counter at the start of the load
 
     @property
     def clean(self) -> bool:
         problems = sum(self.failed.values()) + self.duplicated + self.unseen
         return problems == 0 and self.complete == self.sent > 0
+
+    def fail(self, kind: str, marker: str, started: float, detail: str = "") -> None:
+        """Count a failed request; keep the first few with their times, for the summary."""
+        self.failed[kind] += 1
+        if len(self.failures) < MAX_FAILURES_SHOWN:
+            at = round(started - self.started, 2) if self.started else None
+            self.failures.append({"kind": kind, "marker": marker, "at_s": at, "detail": detail})
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -101,6 +112,7 @@ class LoadReport:
             "complete": self.complete,
             "requests_per_second": round(self.complete / self.elapsed_s, 1),
             "failed": dict(self.failed),
+            "first_failures": self.failures,
             "upstream_seen": self.upstream_seen,
             "upstream_duplicates": self.duplicated,
             "never_reached_upstream": self.unseen,
@@ -145,13 +157,19 @@ class _Body:
 
 async def _drive(url: str, concurrency: int, duration: float, report: LoadReport) -> list[str]:
     body = _Body()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections are dropped well before the server's keep-alive timeout (uvicorn's 5 s):
+    # reusing one just as the server closes it fails the request before it reaches ccproxy.
+    limits = httpx.Limits(
+        max_connections=concurrency,
+        max_keepalive_connections=concurrency,
+        keepalive_expiry=CLIENT_KEEPALIVE_S,
+    )
     markers: list[str] = []
 
     async with httpx.AsyncClient(timeout=STREAM_TIMEOUT, limits=limits) as client:
         await _one(client, url, body, WARMUP_MARKER, LoadReport(1, 0))  # first-request setup
 
-        start = time.perf_counter()
+        start = report.started = time.perf_counter()
         deadline = start + duration
 
         async def worker(index: int) -> None:
@@ -180,18 +198,19 @@ async def _one(
         ) as response:
             if response.status_code != 200:
                 await response.aread()
-                report.failed[f"status {response.status_code}"] += 1
+                report.fail(f"status {response.status_code}", marker, start, response.text[:200])
                 return
             async for event in _events(response.aiter_lines()):
                 first = first if first is not None else time.perf_counter() - start
                 events.append(event)
     except httpx.HTTPError as error:
-        report.failed[f"cut: {type(error).__name__}"] += 1
+        where = f"after {len(events)} events, {time.perf_counter() - start:.2f} s: {error!r}"
+        report.fail(f"cut: {type(error).__name__}", marker, start, where)
         return
 
     problem = check_stream(events, marker)
     if problem is not None:
-        report.failed[problem] += 1
+        report.fail(problem, marker, start)
         return
     report.complete += 1
     report.latencies.append(time.perf_counter() - start)
