@@ -161,7 +161,10 @@ def _end_to_end_table(result: dict[str, Any]) -> str:
             ("bare litellm --config", end_to_end["bare"]),
         )
     ]
-    added = f"ccproxy adds {end_to_end['added_p50_ms']:+.2f} ms at p50."
+    added = (
+        f"ccproxy adds {end_to_end['added_p50_ms']:+.2f} ms at p50; the median difference "
+        f"between back-to-back requests is {end_to_end['paired_added_ms']:+.2f} ms."
+    )
     return _table(header, rows) + "\n\nLatency in ms. " + added
 
 
