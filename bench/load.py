@@ -1,17 +1,19 @@
-"""Load: N concurrent streaming requests for T seconds through `ccproxy start` to a fake upstream.
+"""Load: N concurrent streams for T seconds through `ccproxy start` to a fake upstream.
 
     python bench/load.py --concurrency 100 --duration 60
 
-Each of N workers sends Claude Code main turns back to back until T seconds have passed,
-reading every event stream to its end. Every request carries a unique marker that the fake
-upstream (a separate process) echoes in its reply, so the run can tell:
+Each of N workers sends Claude Code main turns back to back until T seconds have
+passed, reading every event stream to its end. Every request carries a unique
+marker that the fake upstream (a separate process) echoes in its reply, so the
+run can tell:
 
 - lost: a request with no complete reply, or one the upstream never saw;
 - cut: a stream that ended without `message_stop`, or broke off;
-- crossed: a stream carrying another request's marker, or text other than its own reply;
-- duplicated: a request the upstream saw more than once (a retry behind the client's back).
+- crossed: a stream carrying another request's marker, or text not its reply;
+- duplicated: a request the upstream saw twice (a retry behind the client's back).
 
-It prints a summary and exits 1 when any request was lost, cut, crossed or duplicated.
+It prints a summary and exits 1 when any request was lost, cut, crossed or
+duplicated.
 """
 
 from __future__ import annotations
@@ -82,12 +84,12 @@ class LoadReport:
     sent: int = 0
     complete: int = 0
     failed: Counter[str] = field(default_factory=Counter)  # kind -> requests
-    failures: list[dict[str, Any]] = field(default_factory=list)  # the first few, in detail
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the first few
     upstream_seen: int = 0
     duplicated: int = 0
     unseen: int = 0
     latencies: list[float] = field(default_factory=list)  # whole stream, seconds
-    first_bytes: list[float] = field(default_factory=list)  # to the first event, seconds
+    first_bytes: list[float] = field(default_factory=list)  # to the first event
     elapsed_s: float = 0.0
     started: float = 0.0  # perf_counter at the start of the load
 
@@ -97,7 +99,7 @@ class LoadReport:
         return problems == 0 and self.complete == self.sent > 0
 
     def fail(self, kind: str, marker: str, started: float, detail: str = "") -> None:
-        """Count a failed request; keep the first few with their times, for the summary."""
+        """Count a failed request; keep the first few, with their times."""
         self.failed[kind] += 1
         if len(self.failures) < MAX_FAILURES_SHOWN:
             at = round(started - self.started, 2) if self.started else None
@@ -123,7 +125,7 @@ class LoadReport:
 
 
 def run_load(concurrency: int, duration: float, log_dir: Path | None = None) -> LoadReport:
-    """Start the upstream and a proxy, run the load, and check every request end to end."""
+    """Start an upstream and a proxy, run the load, check every request end to end."""
     report = LoadReport(concurrency, duration)
     with ExitStack() as stack:
         logs = log_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -137,11 +139,11 @@ def run_load(concurrency: int, duration: float, log_dir: Path | None = None) -> 
     return report
 
 
-# --- the client -----------------------------------------------------------------------------
+# --- the client ---------------------------------------------------------------
 
 
 class _Body:
-    """One Claude Code main turn, serialized once; each request splices in its own marker."""
+    """A Claude Code main turn, serialized once; each request splices in its marker."""
 
     def __init__(self) -> None:
         body = shapes.main_turn(BODY_BYTES, seed=7)
@@ -157,8 +159,9 @@ class _Body:
 
 async def _drive(url: str, concurrency: int, duration: float, report: LoadReport) -> list[str]:
     body = _Body()
-    # Idle connections are dropped well before the server's keep-alive timeout (uvicorn's 5 s):
-    # reusing one just as the server closes it fails the request before it reaches ccproxy.
+    # Idle connections are dropped well before the server's keep-alive timeout
+    # (uvicorn's 5 s): reusing one just as the server closes it fails the request
+    # before it reaches ccproxy.
     limits = httpx.Limits(
         max_connections=concurrency,
         max_keepalive_connections=concurrency,
@@ -227,7 +230,7 @@ async def _events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, Any]]:
 
 
 def check_stream(events: list[tuple[str, Any]], marker: str) -> str | None:
-    """What is wrong with a stream that should carry exactly ``reply_text(marker)``."""
+    """What is wrong with a stream that should carry ``reply_text(marker)``."""
     names = [name for name, _ in events]
     if "error" in names:
         return "error event"
@@ -257,11 +260,11 @@ def _compare_with_upstream(report: LoadReport, markers: list[str], seen: Counter
     report.unseen = sum(1 for marker in markers if marker not in seen)
 
 
-# --- the fake upstream, in its own process ----------------------------------------------------
+# --- the fake upstream, in its own process -------------------------------------
 
 
 class _EchoUpstream(FakeUpstream):
-    """Answers each request with its marker, and counts markers instead of keeping bodies."""
+    """Answers each request with its marker; counts markers instead of keeping bodies."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -298,7 +301,8 @@ class _UpstreamProcess:
 
 @contextmanager
 def _upstream_process() -> Iterator[_UpstreamProcess]:
-    # Its own process: serving 100 streams from the client's interpreter would measure the GIL.
+    # Its own process: serving 100 streams from the client's interpreter would
+    # measure the GIL.
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(target=_serve_upstream, args=(theirs,), daemon=True)
@@ -314,7 +318,8 @@ def _upstream_process() -> Iterator[_UpstreamProcess]:
 def _proxy(upstream_base: str, logs: Path) -> Iterator[ProxyProcess]:
     config = logs / "load.yaml"
     config.write_text(CONFIG % {"base": upstream_base})
-    # The test suite checks each decision against a full count; a load run measures the product.
+    # The test suite checks each decision against a full count; a load run
+    # measures the product.
     env = {"LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY": "true"}
     env["CCPROXY_VERIFY_DECISIONS"] = "0"
     with ProxyProcess.ccproxy(["--config", str(config)], logs / "proxy.log", env=env) as proxy:

@@ -12,10 +12,16 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from ccproxy.config import load_config
+from ccproxy.decider import Decision
+from ccproxy.fallbacks import FallbackPlan
+
 from tests.support import claude_requests
 from tests.support.fake_upstream import DEFAULT_COMPLETION, Answer, FakeUpstream
 from tests.support.proxy import ProxyProcess, config_file
@@ -310,3 +316,63 @@ def test_the_anthropic_error_shape_is_kept_when_every_route_fails(
     assert body["error"]["type"] == "overloaded_error"
     assert "Overloaded" in body["error"]["message"]
     assert fresh_upstream.models() == [SONNET, OPUS, HAIKU]
+
+
+PLAN_CONFIG = """\
+model_list:
+  - model_name: sonnet
+    litellm_params: {model: anthropic/claude-sonnet-4-5-20250929}
+    model_info: {max_input_tokens: 200000}
+  - model_name: small
+    litellm_params: {model: anthropic/claude-haiku-4-5-20251001}
+    model_info: {max_input_tokens: 50000}
+  - model_name: opus
+    litellm_params: {model: anthropic/claude-opus-4-1-20250805}
+router_settings: %(router_settings)s
+ccproxy:
+  routes: {default: sonnet, subagent: opus}
+  fallbacks:
+    default: [small, opus, opus]
+    subagent: [opus, sonnet]
+"""
+
+
+def plan(tmp_path: Path, router_settings: str = "{}") -> FallbackPlan:
+    text = PLAN_CONFIG % {"router_settings": router_settings}
+    return FallbackPlan.from_config(load_config(config_file(tmp_path, text)))
+
+
+def decision(label: str, route: str, tokens: int) -> Decision:
+    return Decision(label, route, f"anthropic/{route}", ("test",), tokens, False)
+
+
+class TestFallbackPlan:
+    def test_the_chain_keeps_the_configured_order_once_each(self, tmp_path: Path) -> None:
+        assert plan(tmp_path).chain(decision("default", "sonnet", 1000)) == ["small", "opus"]
+
+    def test_a_route_too_small_for_the_request_is_left_out(self, tmp_path: Path) -> None:
+        assert plan(tmp_path).chain(decision("default", "sonnet", 60000)) == ["opus"]
+
+    def test_the_route_that_already_failed_is_not_tried_again(self, tmp_path: Path) -> None:
+        assert plan(tmp_path).chain(decision("subagent", "opus", 1000)) == ["sonnet"]
+
+    def test_the_request_carries_its_chain_and_no_context_window_fallback(
+        self, tmp_path: Path
+    ) -> None:
+        data: dict[str, Any] = {"model": "sonnet"}
+
+        plan(tmp_path).apply(data, decision("default", "sonnet", 1000))
+
+        assert data["fallbacks"] == [{"sonnet": ["small", "opus"]}]
+        assert data["context_window_fallbacks"] == [{"sonnet": []}]
+
+    def test_a_label_without_fallbacks_leaves_the_request_alone(self, tmp_path: Path) -> None:
+        data: dict[str, Any] = {"model": "haiku", "fallbacks": ["client-choice"]}
+
+        assert plan(tmp_path).apply(data, decision("background", "haiku", 1000)) == []
+        assert data == {"model": "haiku", "fallbacks": ["client-choice"]}
+
+    def test_the_users_own_choice_on_400_fallbacks_is_kept(self, tmp_path: Path) -> None:
+        assert plan(tmp_path).guard_bad_requests is True
+        chosen = "{fallback_on_unsupported_params: true}"
+        assert plan(tmp_path, router_settings=chosen).guard_bad_requests is False

@@ -14,11 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from structlog.testing import capture_logs
-from tests.support.fake_upstream import FakeUpstream
-from tests.support.proxy import MINIMAL_CONFIG, ProxyProcess, config_file
 
 from ccproxy.config import Config, load_config
 from ccproxy.reload import ConfigWatcher
+
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.proxy import MINIMAL_CONFIG, ProxyProcess, config_file
 
 SONNET = "claude-sonnet-4-5-20250929"
 OPUS = "claude-opus-4-1-20250805"

@@ -1,23 +1,26 @@
 """Fallbacks per label, served by LiteLLM's own retry and fallback machinery.
 
-``ccproxy.fallbacks`` names, for a label, the routes to try in order when the label's route
-fails::
+``ccproxy.fallbacks`` names, for a label, the routes to try in order when the
+label's route fails::
 
     ccproxy:
       fallbacks:
         default: [opus, haiku]
 
-The hook puts the chain on the request as ``data["fallbacks"] = [{route: chain}]``. LiteLLM's
-router reads a request's own list in place of ``router_settings.fallbacks``, on ``/v1/messages``
-and on chat completions, streaming or not, so two labels sharing a route can fall back
-differently. LiteLLM then retries the route (``router_settings.num_retries``), moves down the
-chain on a 429, a 529, a 5xx, a timeout, a refused or closed connection, or an error event that
-arrives before any content, and answers with the last error when every route has failed.
+The hook puts the chain on the request: ``data["fallbacks"] = [{route: chain}]``.
+LiteLLM's router reads a request's own list in place of
+``router_settings.fallbacks``, on ``/v1/messages`` and on chat completions,
+streaming or not, so two labels sharing a route can fall back differently.
+LiteLLM retries the route (``router_settings.num_retries``), then moves down the
+chain on a 429, a 529, a 5xx, a timeout, a refused or closed connection, or an
+error event that arrives before any content; when every route has failed, the
+client gets the last error.
 
-An error the next model cannot fix is the client's to see, unchanged: a context-length 400
-(Claude Code compacts on it) and an invalid request. The request's chain carries an empty
-context-window chain for the former; for the latter, LiteLLM's router must be told once not
-to fall back on a provider's 400 (``fallback_on_unsupported_params``, on by default).
+An error that the next model cannot fix reaches the client unchanged: a
+context-length 400 (Claude Code compacts on it) and an invalid request. For the
+first, the request carries an empty context-window chain. For the second,
+LiteLLM's router is told once not to fall back on a provider's 400, unless the
+config sets ``router_settings.fallback_on_unsupported_params`` itself.
 """
 
 from __future__ import annotations
@@ -43,26 +46,28 @@ class FallbackPlan:
     """Each label's fallback routes, and what LiteLLM needs to serve them."""
 
     chains: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    windows: Mapping[str, int | None] = field(default_factory=dict)  # model_name -> input window
-    # False when the user set fallback_on_unsupported_params: their choice stands.
+    # model_name -> its input window, when the config gives one
+    windows: Mapping[str, int | None] = field(default_factory=dict)
+    # False when the config decides on 400 fallbacks itself: its choice stands.
     guard_bad_requests: bool = True
     _guarded_router: int | None = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, config: Config) -> FallbackPlan:
-        chains = {label: tuple(names) for label, names in config.settings.fallbacks.items()}
-        windows = {name: spec.max_input_tokens for name, spec in config.deployments.items()}
+        fallbacks = config.settings.fallbacks
+        chains = {label: tuple(names) for label, names in fallbacks.items()}
+        windows = {
+            name: deployment.max_input_tokens for name, deployment in config.deployments.items()
+        }
         router_settings = config.litellm.get("router_settings")
-        user_decided = (
-            isinstance(router_settings, dict) and FALLBACK_ON_BAD_REQUEST in router_settings
-        )
-        return cls(chains, windows, guard_bad_requests=not user_decided)
+        decided = isinstance(router_settings, dict) and (FALLBACK_ON_BAD_REQUEST in router_settings)
+        return cls(chains, windows, guard_bad_requests=not decided)
 
     def chain(self, decision: Decision) -> list[str]:
         """The routes to try after the decision's own, in order.
 
-        The route itself is left out, and so is a route whose known input window is smaller
-        than the request: it could only answer with a context-length error.
+        The route itself is left out, and so is a route whose known input window
+        is smaller than the request: it could only answer a context-length error.
         """
         names = dict.fromkeys(self.chains.get(decision.label, ()))
         return [
@@ -70,17 +75,17 @@ class FallbackPlan:
         ]
 
     def apply(self, data: dict[str, Any], decision: Decision) -> list[str]:
-        """Put the decision's chain on the request LiteLLM is about to route; returns it.
+        """Put the decision's chain on the request LiteLLM routes; returns it.
 
-        A label without fallbacks leaves the request as it is, so ``router_settings``
-        fallbacks, if any, apply as LiteLLM defines them.
+        A label without fallbacks leaves the request as it is, so that
+        ``router_settings`` fallbacks, if any, apply as LiteLLM defines them.
         """
         chain = self.chain(decision)
         if not chain:
             return chain
 
         data["fallbacks"] = [{decision.route: chain}]
-        # An empty chain of its own keeps a context-length error from taking the general one.
+        # An empty chain of its own keeps a context-length error off the general one.
         data["context_window_fallbacks"] = [{decision.route: []}]
         self._guard_router()
 
@@ -91,16 +96,18 @@ class FallbackPlan:
         return window is None or tokens <= window
 
     def _guard_router(self) -> None:
-        """Stop LiteLLM's router from falling back on a provider's 400, once per router."""
+        """Keep LiteLLM's router from falling back on a provider's 400, once per router."""
         router = _running_router()
-        if not self.guard_bad_requests or router is None or id(router) == self._guarded_router:
+        if not self.guard_bad_requests or router is None:
+            return
+        if id(router) == self._guarded_router:
             return
         self._guarded_router = id(router)
-        settings = router.get_settings()
-        if settings.get(FALLBACK_ON_BAD_REQUEST) is False:
+
+        if router.get_settings().get(FALLBACK_ON_BAD_REQUEST) is False:
             return
         router.update_settings(**{FALLBACK_ON_BAD_REQUEST: False})
-        # A line at start-up, so that the change to a LiteLLM setting is never a surprise.
+        # Said once, so that a changed LiteLLM setting is never a surprise.
         logger.info("router_fallbacks_on_bad_request_off")
 
 

@@ -1,14 +1,16 @@
 """Configuration reload: an edited config file takes effect without a restart.
 
-The handler polls a :class:`ConfigWatcher` on each request. At most once per interval it
-stats the file; when the file changed, it reads and validates it off the event loop and hands
-back the new :class:`~ccproxy.config.Config`, which the handler routes with from then on.
-An edit that does not validate changes nothing: the running configuration stays and one log
-line says what is wrong (key, value, expected), once per edit.
+The handler polls a :class:`ConfigWatcher` on each request. At most once per
+interval the watcher stats the file; when it changed, the watcher reads and
+validates it off the event loop and hands back the new
+:class:`~ccproxy.config.Config`, which the handler routes with from then on. An
+edit that does not validate changes nothing: the running configuration stays,
+and one log line per edit says what is wrong (key, value, expected).
 
-Only the ``ccproxy:`` section is reloaded. LiteLLM read ``model_list`` and its own settings at
-start-up and keeps them, so a new section must route to model_names the running proxy serves;
-an edit elsewhere in the file is reported as needing a restart.
+Only the ``ccproxy:`` section is reloaded. LiteLLM read ``model_list`` and its
+own settings at start-up and keeps them, so a new section must route to
+model_names the running proxy serves; an edit elsewhere is logged as needing a
+restart.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ POLL_INTERVAL = 1.0  # seconds between two looks at the file
 
 logger = structlog.get_logger("ccproxy.reload")
 
-# What identifies one version of the file: a rewrite changes its mtime, a replace its inode.
+# One version of the file: a rewrite changes its mtime, a replacement its inode.
 Signature = tuple[int, int, int] | None
 
 
 class ConfigWatcher:
-    """Watches the file ``config`` came from; :meth:`poll` returns a new valid Config."""
+    """Watches the file ``config`` came from; :meth:`poll` gives a new valid Config."""
 
     def __init__(
         self,
@@ -52,9 +54,10 @@ class ConfigWatcher:
         self._loading = False
 
     async def poll(self) -> Config | None:
-        """A new, valid Config if the file changed since the last look; else None.
+        """A new, valid Config when the file changed since the last look; else None.
 
-        Cheap when nothing is due: one clock read. The read and validation run in a thread.
+        Cheap when no look is due: one clock read. Reading and validating the
+        file run in a thread.
         """
         now = self._clock()
         if now < self._next_look or self._loading:
@@ -73,33 +76,39 @@ class ConfigWatcher:
             self._loading = False
 
     def reload(self) -> Config | None:
-        """Read and validate the file now; None (and a log line) when it does not validate."""
+        """Read and validate the file now; None, and a log line, when it is invalid."""
+        where = str(self.path)
         try:
             config = load_config(self.path)
             self._check_served(config)
         except ConfigError as error:
-            logger.error("config_reload_failed", config=str(self.path), error=str(error))
+            logger.error("config_reload_failed", config=where, error=str(error))
             return None
-        except Exception as error:  # noqa: BLE001 - a user rule may raise anything; keep serving
-            fields = {"error_class": type(error).__name__, "error": str(error)}
-            logger.error("config_reload_failed", config=str(self.path), **fields)
+        except Exception as error:  # noqa: BLE001 - a user's rule may raise anything
+            # Serving goes on with the running config whatever the new file does.
+            kind = type(error).__name__
+            logger.error("config_reload_failed", config=where, error_class=kind, error=str(error))
             return None
 
         if _outside_section(config.litellm) != self._outside_section:
-            logger.warning("config_restart_needed", config=str(self.path))
-        logger.info("config_reloaded", config=str(self.path))
+            logger.warning("config_restart_needed", config=where)
+        logger.info("config_reloaded", config=where)
         return config
 
     def _check_served(self, config: Config) -> None:
         served = ", ".join(sorted(self._served))
-        expected = f"a model_name the running proxy serves ({served}); model_list needs a restart"
-        for label, name in config.settings.routes.items():
+        expected = f"a model_name the running proxy serves ({served}); "
+        expected += "model_list needs a restart"
+        settings = config.settings
+
+        for label, name in settings.routes.items():
             if name not in self._served:
                 raise ConfigError(f"ccproxy.routes.{label}", name, expected)
-        for label, names in config.settings.fallbacks.items():
+        for label, names in settings.fallbacks.items():
             for index, name in enumerate(names):
                 if name not in self._served:
-                    raise ConfigError(f"ccproxy.fallbacks.{label}[{index}]", name, expected)
+                    key = f"ccproxy.fallbacks.{label}[{index}]"
+                    raise ConfigError(key, name, expected)
 
 
 def _signature(path: Path) -> Signature:
