@@ -286,19 +286,28 @@ def test_a_400_reaches_the_client_with_its_message_and_no_fallback(
     assert fresh_upstream.models() == [SONNET]
 
 
+# When every route fails: what the upstream answers, what it sees, what the client gets.
+EVERY_ROUTE_FAILS = {
+    # A 429 is retried once on each route, in the chain's order.
+    "/v1/messages": (429, [SONNET, SONNET, OPUS, OPUS, HAIKU, HAIKU], 429),
+    # Chat clients get an overloaded upstream as OpenAI's 503.
+    "/v1/chat/completions": (529, [SONNET, OPUS, HAIKU], 503),
+}
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_when_every_route_fails_each_is_tried_within_its_retries_then_the_client_is_told(
     proxy: ProxyProcess, fresh_upstream: FakeUpstream, endpoint: str
 ) -> None:
-    fresh_upstream.script("*", Answer.error(429, "rate limited"))
+    upstream_status, expected, client_status = EVERY_ROUTE_FAILS[endpoint]
+    fresh_upstream.script("*", Answer.error(upstream_status, "route down"))
 
     reply = send(proxy, endpoint, plain_request(stream=True))
 
-    assert reply.status == 429
-    assert "rate limited" in reply.error()["message"]
-    # Each route twice (one retry), in the chain's order, then nothing more.
-    expected = [SONNET, SONNET, OPUS, OPUS, HAIKU, HAIKU]
+    assert reply.status == client_status
+    assert "route down" in reply.error()["message"]
     assert fresh_upstream.models() == expected
+    # Nothing more reaches the upstream once the client has its answer.
     proxy.wait_for_records(event="failure", litellm_call_id=reply.headers["x-litellm-call-id"])
     assert fresh_upstream.models() == expected
 
