@@ -100,12 +100,7 @@ class CCProxyHandler(CustomLogger):
         try:
             self._route(data, decision, call_type, endpoint)
         except Exception as error:  # noqa: BLE001 - the hook boundary: the request still goes out
-            logger.error(
-                "routing_failed",
-                litellm_call_id=data.get("litellm_call_id"),
-                endpoint=endpoint,
-                error_class=type(error).__name__,
-            )
+            _log_fault("routing_failed", data, endpoint, error)
             self._route_to_default(data, decider)
         return data
 
@@ -250,13 +245,18 @@ async def _decide(decider: Decider, data: dict[str, Any], endpoint: str) -> Deci
     try:
         return await decider.adecide(data, _request_headers(data))
     except Exception as error:  # noqa: BLE001 - the hook boundary: the request still goes out
-        logger.error(
-            "decision_failed",
-            litellm_call_id=data.get("litellm_call_id"),
-            endpoint=endpoint,
-            error_class=type(error).__name__,
-        )
+        _log_fault("decision_failed", data, endpoint, error)
         return decider.default_decision(f"decider failed: {type(error).__name__}")
+
+
+def _log_fault(event: str, data: Mapping[str, Any], endpoint: str, error: Exception) -> None:
+    # The class only: an exception's message can quote the request it failed on.
+    logger.error(
+        event,
+        litellm_call_id=data.get("litellm_call_id"),
+        endpoint=endpoint,
+        error_class=type(error).__name__,
+    )
 
 
 def _reject_unservable(data: Mapping[str, Any], call_type: str, endpoint: str) -> None:
