@@ -1,6 +1,6 @@
 """ccproxy's benchmark: decision time, event-loop stalls, cache memory, end-to-end latency.
 
-    .venv/bin/python bench/bench.py            # the full run, about three minutes
+    .venv/bin/python bench/bench.py            # the full run, about a minute and a half
     .venv/bin/python bench/bench.py --quick    # fewer samples, under a minute
     .venv/bin/python bench/bench.py --no-end-to-end --json results.json
 
