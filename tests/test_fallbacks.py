@@ -1,17 +1,15 @@
 """Fallbacks per label, through a real proxy, against a fake upstream scripted to fail.
 
 One proxy serves the whole module. The default label routes to sonnet and falls back to opus
-then haiku; the subagent label shares sonnet but falls back to haiku alone; think routes to a
-second upstream that opens a stream and sends an error event before any content.
+then haiku; the subagent label shares sonnet but falls back to haiku alone; think routes to
+flaky, which the tests script to fail, and falls back to opus.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +40,7 @@ model_list:
   - model_name: haiku
     litellm_params: {model: anthropic/claude-haiku-4-5-20251001, api_base: *base, api_key: *key}
   - model_name: flaky
-    litellm_params:
-      model: anthropic/claude-sonnet-4-6
-      api_base: os.environ/FLAKY_BASE
-      api_key: *key
+    litellm_params: {model: anthropic/claude-sonnet-4-6, api_base: *base, api_key: *key}
 router_settings:
   num_retries: 0
   timeout: 3
@@ -69,77 +64,13 @@ ROUTE_FAILURES = {
 ENDPOINTS = ("/v1/messages", "/v1/chat/completions")
 
 
-class ErrorEventUpstream:
-    """An upstream that opens every stream, then sends an overloaded error event."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> ErrorEventUpstream:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        upstream = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet."""
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                upstream.attempts += 1
-                start = {"type": "message_start", "message": {
-                    "id": "msg_flaky", "type": "message", "role": "assistant",
-                    "model": SONNET_46, "content": [], "stop_reason": None,
-                    "usage": {"input_tokens": 10, "output_tokens": 1}}}  # fmt: skip
-                error = {"type": "error", "error": {"type": "overloaded_error",
-                                                    "message": "Overloaded"}}  # fmt: skip
-                frames = [("message_start", start), ("error", error)]
-                body = b"".join(
-                    f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in frames
-                )
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        return Handler
-
-
-@pytest.fixture(scope="module")
-def error_event_upstream() -> Iterator[ErrorEventUpstream]:
-    with ErrorEventUpstream() as upstream:
-        yield upstream
-
-
 @pytest.fixture(scope="module")
 def proxy(
-    upstream: FakeUpstream,
-    error_event_upstream: ErrorEventUpstream,
-    tmp_path_factory: pytest.TempPathFactory,
+    upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProxyProcess]:
     directory = tmp_path_factory.mktemp("fallbacks")
     config = config_file(directory, CONFIG)
-    env = {
-        "UPSTREAM_BASE": upstream.base_url,
-        "UPSTREAM_KEY": "sk-operator",
-        "FLAKY_BASE": error_event_upstream.base_url,
-    }
+    env = {"UPSTREAM_BASE": upstream.base_url, "UPSTREAM_KEY": "sk-operator"}
     with ProxyProcess.ccproxy(["--config", str(config)], directory / "proxy.log", env=env) as p:
         yield p
 
@@ -249,9 +180,9 @@ def test_two_labels_on_one_route_fall_back_along_their_own_chains(
 
 
 def test_an_error_event_before_any_content_is_served_by_the_fallback(
-    proxy: ProxyProcess, fresh_upstream: FakeUpstream, error_event_upstream: ErrorEventUpstream
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream
 ) -> None:
-    attempts_before = error_event_upstream.attempts
+    fresh_upstream.script(SONNET_46, Answer.error_event("overloaded_error"))
     body = plain_request(stream=True)
     body["thinking"] = {"type": "enabled", "budget_tokens": 2048}
     body["max_tokens"] = 4096
@@ -261,8 +192,7 @@ def test_an_error_event_before_any_content_is_served_by_the_fallback(
     assert_served_text(reply, stream=True)
     assert "event: error" not in reply.text
     assert reply.served_by == "opus"
-    assert error_event_upstream.attempts - attempts_before == 1
-    assert fresh_upstream.models() == [OPUS]
+    assert fresh_upstream.models() == [SONNET_46, OPUS]
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])

@@ -14,6 +14,8 @@ What it serves (any query string, e.g. ``?beta=true``):
   ``"stream": true`` (``message_start``, ``content_block_start``, ``ping``,
   ``content_block_delta``..., ``content_block_stop``, ``message_delta``, ``message_stop``).
   The response's ``model`` echoes the requested model.
+- Scripted failures: an error JSON with any status, a hang, a closed connection, or a stream
+  that opens and then sends an ``error`` event (:meth:`Answer.error_event`).
 - ``POST /v1/messages/count_tokens``: ``{"input_tokens": N}``.
 
 Every request is recorded (:class:`Recorded`). What a request gets is decided by the answer
@@ -51,6 +53,9 @@ ERROR_TYPES = {
     529: "overloaded_error",
 }
 
+# The status the API answers a JSON request with, for the error a stream would carry.
+ERROR_STATUSES = {error_type: status for status, error_type in ERROR_TYPES.items()}
+
 # Long enough for any proxy timeout a test would set, short enough that a forgotten
 # hung request cannot keep a test run alive.
 HANG_SECONDS = 120.0
@@ -86,7 +91,7 @@ class Recorded:
 class Answer:
     """What the upstream does with one request; build it with the class methods."""
 
-    kind: Literal["message", "error", "hang", "close"]
+    kind: Literal["message", "error", "error_event", "hang", "close"]
     content: tuple[dict[str, Any], ...] = ()
     stop_reason: str = "end_turn"
     status: int = 200
@@ -112,6 +117,18 @@ class Answer:
         headers = (("retry-after", str(retry_after)),) if retry_after is not None else ()
         text = message or f"fake upstream answered {status}"
         return cls("error", status=status, error_message=text, headers=headers)
+
+    @classmethod
+    def error_event(cls, error_type: str = "overloaded_error", message: str = "") -> Answer:
+        """A stream that opens (``message_start``), then sends an ``error`` event of ``error_type``.
+
+        A request that did not ask to stream gets the same error as JSON, with its status.
+        """
+        if error_type not in ERROR_STATUSES:
+            raise ValueError(f"error_type {error_type!r}: expected one of {sorted(ERROR_STATUSES)}")
+        status = ERROR_STATUSES[error_type]
+        text = message or f"fake upstream stream failed: {error_type}"
+        return cls("error_event", status=status, error_message=text)
 
     @classmethod
     def hang(cls) -> Answer:
@@ -277,9 +294,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif answer.kind == "close":
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
-        elif answer.kind == "error":
+        elif answer.kind == "error" or (answer.kind == "error_event" and not request.stream):
             body = _error_body(answer.status, answer.error_message)
             self._send_json(answer.status, body, answer.headers)
+        elif answer.kind == "error_event":
+            self._send_events(_failing_stream_events(request, answer))
         elif request.stream:
             self._send_events(_stream_events(request, answer))
         else:
@@ -354,6 +373,15 @@ def _stream_events(request: Recorded, answer: Answer) -> Iterator[tuple[str, dic
     final_usage = {"output_tokens": usage["output_tokens"]}
     yield "message_delta", {"type": "message_delta", "delta": delta, "usage": final_usage}
     yield "message_stop", {"type": "message_stop"}
+
+
+def _failing_stream_events(
+    request: Recorded, answer: Answer
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``message_start``, then the error, as the API does when it fails mid-stream."""
+    opening = next(_stream_events(request, answer))
+    yield opening
+    yield "error", _error_body(answer.status, answer.error_message)
 
 
 def _block_events(index: int, block: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
