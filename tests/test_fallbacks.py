@@ -150,19 +150,75 @@ def test_a_failing_route_is_served_by_the_labels_first_fallback(
     assert len(models) - 1 == (2 if failure == "429" else 1)
 
 
-def test_the_outcome_record_names_the_route_that_served(
-    proxy: ProxyProcess, fresh_upstream: FakeUpstream
+def request_lines(proxy: ProxyProcess, reply: Reply, outcome: str) -> list[dict[str, Any]]:
+    """The request's log lines, once its ``outcome`` line is out (it comes after the reply)."""
+    call_id = reply.headers["x-litellm-call-id"]
+    assert proxy.wait_for_records(event=outcome, litellm_call_id=call_id)
+    return proxy.records(litellm_call_id=call_id)
+
+
+def events(lines: list[dict[str, Any]]) -> list[str]:
+    return [line["event"] for line in lines]
+
+
+OUTCOMES = {False: "success", True: "stream_completed"}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_request_served_by_a_fallback_has_one_outcome_line_naming_the_route_that_served(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream, endpoint: str, stream: bool
 ) -> None:
+    """The failed try is a line of its own; the outcome is a clean success."""
     fresh_upstream.script(SONNET, Answer.error(529))
 
-    reply = send(proxy, "/v1/messages", plain_request(stream=True))
+    reply = send(proxy, endpoint, plain_request(stream))
 
-    assert_served_text(reply, stream=True)
-    call_id = reply.headers["x-litellm-call-id"]
-    [record] = proxy.wait_for_records(event="stream_completed", litellm_call_id=call_id)
-    assert record["label"] == "default"
-    assert record["route"] == "sonnet"
-    assert record["served_route"] == "opus"
+    assert_served_text(reply, stream)
+    lines = request_lines(proxy, reply, OUTCOMES[stream])
+    assert events(lines) == ["decision", "attempt_failed", OUTCOMES[stream]]
+    _, attempt, outcome = lines
+    assert (attempt["route"], attempt["tried_route"], attempt["status"]) == (
+        "sonnet",
+        "sonnet",
+        529,
+    )
+    assert attempt["error_class"] == "InternalServerError"
+    assert (outcome["label"], outcome["route"], outcome["served_route"]) == (
+        "default",
+        "sonnet",
+        "opus",
+    )
+    assert outcome["status"] == 200
+    assert "error_class" not in outcome
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_request_answered_with_an_error_has_one_failure_line(
+    proxy: ProxyProcess, fresh_upstream: FakeUpstream, endpoint: str, stream: bool
+) -> None:
+    """A stream that fails before its first byte too: the client gets an HTTP error."""
+    fresh_upstream.script(SONNET, Answer.error(400, "messages: at least one message is required"))
+
+    reply = send(proxy, endpoint, plain_request(stream))
+
+    assert reply.status == 400
+    lines = request_lines(proxy, reply, "failure")
+    assert events(lines) == ["decision", "attempt_failed", "failure"]
+    _, attempt, failure = lines
+    assert (attempt["tried_route"], attempt["tried_model"], attempt["status"]) == (
+        "sonnet",
+        f"anthropic/{SONNET}",
+        400,
+    )
+    assert (failure["label"], failure["route"], failure["endpoint"]) == (
+        "default",
+        "sonnet",
+        endpoint,
+    )
+    assert (failure["stream"], failure["status"]) == (stream, 400)
+    assert failure["error_class"] == attempt["error_class"] == "BadRequestError"
 
 
 def test_two_labels_on_one_route_fall_back_along_their_own_chains(
@@ -193,26 +249,30 @@ def test_an_error_event_before_any_content_is_served_by_the_fallback(
     assert "event: error" not in reply.text
     assert reply.served_by == "opus"
     assert fresh_upstream.models() == [SONNET_46, OPUS]
+    lines = request_lines(proxy, reply, "stream_completed")
+    assert events(lines) == ["decision", "attempt_failed", "stream_completed"]
+    assert (lines[1]["tried_route"], lines[2]["served_route"]) == ("flaky", "opus")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
 @pytest.mark.parametrize(
     "message",
-    ["messages.0.content: field required", "prompt is too long: 250000 tokens > 200000 maximum"],
+    ["messages.0.content: field required", "prompt is too long: 210000 tokens > 200000 maximum"],
     ids=["invalid", "context-length"],
 )
-def test_a_400_reaches_the_client_with_its_message_and_no_fallback(
+def test_a_400_reaches_the_client_unchanged_and_without_a_fallback(
     proxy: ProxyProcess, fresh_upstream: FakeUpstream, message: str, stream: bool
 ) -> None:
+    """Issue 6: Claude Code reads the upstream's own type and message (it compacts on one)."""
     fresh_upstream.script(SONNET, Answer.error(400, message))
 
     reply = send(proxy, "/v1/messages", plain_request(stream))
 
     assert reply.status == 400
-    error = json.loads(reply.text)
-    assert error["type"] == "error"
-    assert error["error"]["type"] == "invalid_request_error"
-    assert message in error["error"]["message"]
+    body = json.loads(reply.text)
+    assert body["type"] == "error"
+    assert body["error"]["type"] == "invalid_request_error"
+    assert body["error"]["message"] == message
     assert fresh_upstream.models() == [SONNET]
 
 
@@ -238,8 +298,12 @@ def test_when_every_route_fails_each_is_tried_within_its_retries_then_the_client
     assert "route down" in reply.error()["message"]
     assert fresh_upstream.models() == expected
     # Nothing more reaches the upstream once the client has its answer.
-    proxy.wait_for_records(event="failure", litellm_call_id=reply.headers["x-litellm-call-id"])
+    lines = request_lines(proxy, reply, "failure")
     assert fresh_upstream.models() == expected
+    # One line per try of a route, then the one outcome.
+    assert events(lines) == ["decision", *["attempt_failed"] * len(expected), "failure"]
+    assert [line["tried_model"] for line in lines[1:-1]] == [f"anthropic/{m}" for m in expected]
+    assert lines[-1]["status"] == client_status
 
 
 def test_the_anthropic_error_shape_is_kept_when_every_route_fails(
@@ -253,7 +317,7 @@ def test_the_anthropic_error_shape_is_kept_when_every_route_fails(
     body = json.loads(reply.text)
     assert body["type"] == "error"
     assert body["error"]["type"] == "overloaded_error"
-    assert "Overloaded" in body["error"]["message"]
+    assert body["error"]["message"] == "Overloaded"
     assert fresh_upstream.models() == [SONNET, OPUS, HAIKU]
 
 

@@ -301,6 +301,20 @@ class TestLogLines:
         assert failures[0]["route"] == "opus"
         assert failures[0]["litellm_call_id"] == call_id
 
+    @pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
+    def test_a_rejected_body_has_its_rejection_as_its_one_outcome_line(
+        self, client: httpx.Client, routing_proxy: ProxyProcess, path: str
+    ) -> None:
+        body, headers = (messages_body if path == "/v1/messages" else chat_body)("default")
+
+        response = client.post(path, json={**body, "max_tokens": "lots"}, headers=headers)
+        call_id = response.headers["x-litellm-call-id"]
+        send_sentinel_and_wait(client, routing_proxy)
+
+        assert response.status_code == 400
+        lines = routing_proxy.records(litellm_call_id=call_id)
+        assert [(line["event"], line["status"]) for line in lines] == [("rejected", 400)]
+
     def test_no_decision_fell_back_to_the_default_route(self, routing_proxy: ProxyProcess) -> None:
         """Every request so far was decided by the rules, not by the fail-safe."""
         assert routing_proxy.records(event="decision_failed") == []

@@ -9,7 +9,10 @@ Per request on ``/v1/messages`` and ``/v1/chat/completions``, streaming or not, 
 rejects a body the proxy cannot serve with a 400, asks the decider for a route, rewrites
 ``model`` to it, keeps the decision in LiteLLM's metadata for the outcome events, and adds
 ``x-ccproxy-route: <label>`` to the response. A decider that raises sends the request to the
-default route. Each decision and each outcome is one allowlisted log line (:mod:`ccproxy.logs`).
+default route. Each decision and each outcome is one allowlisted log line (:mod:`ccproxy.logs`,
+:mod:`ccproxy.outcomes`), and so is each failed try of a route on the way to the outcome. On
+``/v1/messages`` a client answered with an upstream error gets the upstream's own error
+(:mod:`ccproxy.upstream_error`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import os
 import sys
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +31,24 @@ from litellm.proxy._types import ProxyException
 
 from ccproxy.config import Config, load_config
 from ccproxy.decider import Decider, Decision
+from ccproxy.errors import ConfigError
 from ccproxy.fallbacks import FallbackPlan
 from ccproxy.logs import configure_logging
+from ccproxy.outcomes import (
+    METADATA_KEY,
+    attempt_fields,
+    attempt_fields_from_event,
+    failure_fields,
+    request_carried,
+    success_fields,
+)
 from ccproxy.reload import ConfigWatcher
 from ccproxy.thinking import keep_thinking_off
+from ccproxy.upstream_error import answer_with_upstream_error
 from ccproxy.validation import find_problem
 
 ROUTE_HEADER = "x-ccproxy-route"
 CONFIG_ENV = "CCPROXY_CONFIG"
-
-# Where the decision travels from the hook to the outcome events, inside LiteLLM's metadata.
-METADATA_KEY = "ccproxy"
 
 # The call types the handler routes, with the endpoint each one serves.
 ENDPOINTS = {"anthropic_messages": "/v1/messages", "acompletion": "/v1/chat/completions"}
@@ -47,8 +56,17 @@ ENDPOINTS = {"anthropic_messages": "/v1/messages", "acompletion": "/v1/chat/comp
 # On /v1/messages `metadata` is Anthropic's own field; LiteLLM's bucket is litellm_metadata.
 _BUCKETS = {"anthropic_messages": "litellm_metadata", "acompletion": "metadata"}
 
-# LiteLLM looks these up in the leaf class's own __dict__ and skips inherited ones.
-_OWN_HOOKS = ("async_pre_call_hook", "async_post_call_response_headers_hook")
+# LiteLLM looks the first two up in the leaf class's own __dict__ and skips inherited ones;
+# the failure hooks are pinned too, so that a later LiteLLM doing the same cannot drop them.
+_OWN_HOOKS = (
+    "async_pre_call_hook",
+    "async_post_call_response_headers_hook",
+    "async_post_call_failure_hook",
+    "async_post_call_failure_deployment_hook",
+)
+
+# Bounds of the per-process memory of recent call ids, for one line per outcome.
+_RECENT_CALLS = 4096
 
 logger = structlog.get_logger("ccproxy.handler")
 
@@ -62,8 +80,12 @@ class CCProxyHandler(CustomLogger):
         self._credential_routes: frozenset[str] = frozenset()
         self._fallbacks = FallbackPlan()
         self._watcher: ConfigWatcher | None = None
-        self._config_failed = False
-        self._outcomes_logged = _RecentKeys(capacity=4096)
+        # The version of the config file that failed to load; retried once it changes.
+        self._failed_version: FileVersion | None = None
+        self._outcomes_logged = _RecentKeys(capacity=_RECENT_CALLS)
+        self._attempts_logged = _RecentKeys(capacity=_RECENT_CALLS)
+        # True while the logs run on defaults because no config could be read yet.
+        self._logs_on_defaults = False
         if config is not None:
             self.configure(config)
 
@@ -90,11 +112,14 @@ class CCProxyHandler(CustomLogger):
         endpoint = ENDPOINTS.get(call_type)
         if endpoint is None:
             return None
-        _reject_unservable(data, call_type, endpoint)
-
+        # First, so that a config read lazily has set up the logs before anything is logged.
         decider = await self._ready_decider()
+        problem = find_problem(data, call_type)
+        if problem is not None:
+            self._reject(data, endpoint, problem)
         if decider is None:
             return None
+
         decision = await _decide(decider, data, endpoint)
 
         try:
@@ -113,7 +138,7 @@ class CCProxyHandler(CustomLogger):
         litellm_call_info: dict[str, object] | None = None,
     ) -> dict[str, str] | None:
         """Name the label that served the request in ``x-ccproxy-route``."""
-        carried = _carried_from(data.get("litellm_metadata")) or _carried_from(data.get("metadata"))
+        carried = request_carried(data)
         if carried is None:
             return None
         return {ROUTE_HEADER: str(carried["label"])}
@@ -121,15 +146,53 @@ class CCProxyHandler(CustomLogger):
     async def async_log_success_event(
         self, kwargs: dict[str, Any], response_obj: object, start_time: Any, end_time: Any
     ) -> None:
-        """Log one ``success`` (or ``stream_completed``) line per request."""
+        """Log the request's one ``success`` (or ``stream_completed``) line."""
         event = "stream_completed" if kwargs.get("stream") is True else "success"
-        self._log_outcome(event, kwargs, start_time, end_time)
+        if self._outcomes_logged.add(kwargs.get("litellm_call_id")):
+            logger.info(event, **success_fields(kwargs, start_time, end_time))
+
+    async def async_post_call_failure_hook(
+        self,
+        request_data: dict[str, Any],
+        original_exception: Exception,
+        user_api_key_dict: Any,
+        traceback_str: str | None = None,
+    ) -> None:
+        """Log the request's one ``failure`` line: LiteLLM calls this once, as it answers the
+        client with an error, on both endpoints, streaming or not.
+
+        On ``/v1/messages`` the client gets the upstream's own error type and message.
+        """
+        endpoint = _endpoint_of(request_data)
+        try:
+            if endpoint == ENDPOINTS["anthropic_messages"]:
+                answer_with_upstream_error(original_exception)
+            if self._outcomes_logged.add(request_data.get("litellm_call_id")):
+                logger.warning("failure", **failure_fields(request_data, original_exception))
+        except Exception as error:  # noqa: BLE001 - the hook boundary: LiteLLM would log a traceback
+            _log_fault("failure_hook_failed", request_data, endpoint, error)
+
+    async def async_post_call_failure_deployment_hook(
+        self,
+        request_data: Mapping[str, Any],
+        exception: Exception,
+        call_type: object,
+        fallback_depth: int | None = None,
+    ) -> None:
+        """Log an ``attempt_failed`` line for each failed try of a route: retries, fallbacks."""
+        self._attempts_logged.add(request_data.get("litellm_call_id"))
+        logger.warning("attempt_failed", **attempt_fields(request_data, exception))
 
     async def async_log_failure_event(
         self, kwargs: dict[str, Any], response_obj: object, start_time: Any, end_time: Any
     ) -> None:
-        """Log one ``failure`` line per request, with the error's class, never its message."""
-        self._log_outcome("failure", kwargs, start_time, end_time)
+        """Log the failed try that the deployment hook never saw: an error event in a stream.
+
+        LiteLLM reports here once per request, for its first failed try, after the
+        deployment hook when that one saw it. The request's outcome is logged elsewhere.
+        """
+        if self._attempts_logged.add(kwargs.get("litellm_call_id")):
+            logger.warning("attempt_failed", **attempt_fields_from_event(kwargs))
 
     def _route(
         self, data: dict[str, Any], decision: Decision, call_type: str, endpoint: str
@@ -143,6 +206,15 @@ class CCProxyHandler(CustomLogger):
         _bucket(data, call_type)[METADATA_KEY] = _carried(decision, endpoint, data)
         logger.info("decision", **_decision_fields(decision, endpoint, data))
 
+    def _reject(self, data: Mapping[str, Any], endpoint: str, problem: str) -> None:
+        call_id = data.get("litellm_call_id")
+        # The rejection is the request's outcome: the failure events that follow add no line.
+        self._outcomes_logged.add(call_id)
+        self._attempts_logged.add(call_id)
+        logger.info("rejected", litellm_call_id=call_id, endpoint=endpoint, status=400)
+        # LiteLLM renders this in each endpoint's own shape: Anthropic's or OpenAI's error JSON.
+        raise ProxyException(message=problem, type="invalid_request_error", param=None, code=400)
+
     def _route_to_default(self, data: dict[str, Any], decider: Decider) -> None:
         default = decider.router.default.name
         data["model"] = default
@@ -151,31 +223,45 @@ class CCProxyHandler(CustomLogger):
             drop_client_credentials(data)
 
     async def _ready_decider(self) -> Decider | None:
-        if self._decider is None and not self._config_failed:
-            # Under `litellm --config` nothing configured us: read the config the proxy runs.
-            try:
-                config = await asyncio.to_thread(load_config, configured_path())
-            except Exception as error:  # noqa: BLE001 - a bad config must not break serving
-                self._config_failed = True
-                logger.error("config_failed", error_class=type(error).__name__)
-                return None
-            self.configure(config)
-            _configure_logging_once(config)
+        if self._decider is None:
+            await self._load_configured()
         fresh = await self._watcher.poll() if self._watcher is not None else None
         if fresh is not None:
             self.configure(fresh)
         return self._decider
 
-    def _log_outcome(self, event: str, kwargs: dict[str, Any], start: Any, end: Any) -> None:
-        call_id = kwargs.get("litellm_call_id")
-        # Some LiteLLM paths report one outcome twice; a request gets one line per outcome.
-        if not self._outcomes_logged.add(f"{event}:{call_id}"):
+    async def _load_configured(self) -> None:
+        """Under `litellm --config` nothing configured us: read the config the proxy runs.
+
+        A file that fails is read again only once it has changed, so that fixing it takes
+        effect without a restart and a broken one costs a stat per request, not a parse.
+        """
+        path = configured_path()
+        version = file_version(path)
+        if self._failed_version is not None and version == self._failed_version:
             return
-        fields = outcome_fields(kwargs, start, end)
-        if event == "failure":
-            logger.warning(event, **fields)
+        try:
+            config = await asyncio.to_thread(load_config, path)
+        except Exception as error:  # noqa: BLE001 - a bad config must not break serving
+            self._failed_version = version
+            self._set_up_logs(None)
+            _log_config_failed(path, error)
+            return
+
+        self._failed_version = None
+        self.configure(config)
+        self._set_up_logs(config)
+
+    def _set_up_logs(self, config: Config | None) -> None:
+        """Log as the config says, or on defaults until one loads, unless the logs are set up
+        already (``ccproxy start`` does it before LiteLLM starts)."""
+        if structlog.is_configured() and not self._logs_on_defaults:
+            return
+        if config is None:
+            configure_logging()
         else:
-            logger.info(event, **fields)
+            configure_logging(config.settings.log.format, config.settings.log.level)
+        self._logs_on_defaults = config is None
 
 
 def configured_path() -> Path | None:
@@ -214,31 +300,18 @@ def drop_client_credentials(data: dict[str, Any]) -> None:
         del data["provider_specific_header"]
 
 
-def outcome_fields(kwargs: Mapping[str, Any], start: Any, end: Any) -> dict[str, Any]:
-    """The allowlisted fields of a success or failure event."""
-    payload = kwargs.get("standard_logging_object") or {}
-    metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
-    carried = _carried_from(metadata) or {}
-    exception = kwargs.get("exception")
+FileVersion = tuple[int, int, int]
 
-    fields: dict[str, Any] = {
-        "litellm_call_id": kwargs.get("litellm_call_id"),
-        "label": carried.get("label"),
-        "route": carried.get("route"),
-        "endpoint": carried.get("endpoint"),
-        "stream": kwargs.get("stream") is True,
-        "served_route": payload.get("model_group"),
-        "served_model": payload.get("model") or kwargs.get("model"),
-        "duration_ms": _milliseconds(start, end),
-        "input_tokens": payload.get("prompt_tokens"),
-        "output_tokens": payload.get("completion_tokens"),
-    }
-    if exception is not None:
-        fields["error_class"] = type(exception).__name__
-        fields["status"] = _status_code(exception)
-    else:
-        fields["status"] = 200
-    return {key: value for key, value in fields.items() if value is not None}
+
+def file_version(path: Path | None) -> FileVersion | None:
+    """What changes when a file is edited or replaced: mtime, size, inode; None if absent."""
+    if path is None:
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 async def _decide(decider: Decider, data: dict[str, Any], endpoint: str) -> Decision:
@@ -249,7 +322,7 @@ async def _decide(decider: Decider, data: dict[str, Any], endpoint: str) -> Deci
         return decider.default_decision(f"decider failed: {type(error).__name__}")
 
 
-def _log_fault(event: str, data: Mapping[str, Any], endpoint: str, error: Exception) -> None:
+def _log_fault(event: str, data: Mapping[str, Any], endpoint: str | None, error: Exception) -> None:
     # The class only: an exception's message can quote the request it failed on.
     logger.error(
         event,
@@ -259,15 +332,22 @@ def _log_fault(event: str, data: Mapping[str, Any], endpoint: str, error: Except
     )
 
 
-def _reject_unservable(data: Mapping[str, Any], call_type: str, endpoint: str) -> None:
-    problem = find_problem(data, call_type)
-    if problem is None:
-        return
-    logger.info(
-        "rejected", litellm_call_id=data.get("litellm_call_id"), endpoint=endpoint, status=400
+def _log_config_failed(path: Path | None, error: Exception) -> None:
+    # A ConfigError names the key at fault; other errors only by class, as their
+    # messages are not ours to vouch for.
+    logger.error(
+        "config_failed",
+        config=str(path) if path is not None else None,
+        config_key=error.key if isinstance(error, ConfigError) else None,
+        error_class=type(error).__name__,
     )
-    # LiteLLM renders this in each endpoint's own shape: Anthropic's or OpenAI's error JSON.
-    raise ProxyException(message=problem, type="invalid_request_error", param=None, code=400)
+
+
+def _endpoint_of(data: Mapping[str, Any]) -> str | None:
+    carried = request_carried(data)
+    if carried is not None:
+        return str(carried.get("endpoint"))
+    return ENDPOINTS.get(str(data.get("call_type")))
 
 
 def _request_headers(data: Mapping[str, Any]) -> dict[str, str]:
@@ -294,11 +374,6 @@ def _carried(decision: Decision, endpoint: str, data: Mapping[str, Any]) -> dict
     }
 
 
-def _carried_from(metadata: object) -> Mapping[str, Any] | None:
-    carried = metadata.get(METADATA_KEY) if isinstance(metadata, Mapping) else None
-    return carried if isinstance(carried, Mapping) and "label" in carried else None
-
-
 def _decision_fields(decision: Decision, endpoint: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "litellm_call_id": data.get("litellm_call_id"),
@@ -323,33 +398,19 @@ def _without_authorization(entry: object) -> object | None:
     return {**entry, "extra_headers": headers} if headers else None
 
 
-def _milliseconds(start: Any, end: Any) -> float | None:
-    if isinstance(start, datetime) and isinstance(end, datetime):
-        return round((end - start).total_seconds() * 1000, 1)
-    return None
-
-
-def _status_code(exception: object) -> int | None:
-    for attribute in ("status_code", "code"):
-        value = getattr(exception, attribute, None)
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            return int(value)
-    return None
-
-
-def _configure_logging_once(config: Config) -> None:
-    if not structlog.is_configured():
-        configure_logging(config.settings.log.format, config.settings.log.level)
-
-
 class _RecentKeys:
-    """A bounded set of recently seen keys; ``add`` says whether a key is new."""
+    """A bounded set of recently seen call ids; ``add`` says whether one is new.
+
+    Some LiteLLM paths report one outcome twice. A missing id is always new.
+    """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._keys: OrderedDict[str, None] = OrderedDict()
+        self._keys: OrderedDict[object, None] = OrderedDict()
 
-    def add(self, key: str) -> bool:
+    def add(self, key: object) -> bool:
+        if key is None:
+            return True
         if key in self._keys:
             return False
         self._keys[key] = None

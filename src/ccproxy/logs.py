@@ -47,8 +47,12 @@ ALLOWED_FIELDS = frozenset(
         "output_tokens",
         "error",
         "error_class",
-        # start-up
+        # a failed try of a route, on the way to the outcome
+        "tried_route",
+        "tried_model",
+        # start-up and reload
         "config",
+        "config_key",
         "host",
         "port",
         "url",
