@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ BILLING = "x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=cli
 CLIENT_KEY = "sk-ant-api03-client-own-key"
 OAUTH_TOKEN = "sk-ant-oat01-client-subscription"
 REFUSAL_TIMEOUT = 60
+# Longer than uvicorn's default keep-alive (5 s), far shorter than ccproxy's (75 s).
+IDLE_SECONDS = 6.5
 
 
 def claude_code_turn(**changes: Any) -> dict[str, Any]:
@@ -71,6 +75,22 @@ class TestBuiltInDefault:
         assert (
             f"Uvicorn running on http://127.0.0.1:{default_proxy.port}" in default_proxy.log_text()
         )
+
+    def test_a_connection_idle_for_longer_than_uvicorns_default_keep_alive_still_serves(
+        self, default_proxy: ProxyProcess
+    ) -> None:
+        """Uvicorn closes idle connections after 5 s, racing clients that reuse one then."""
+        request = b"GET /health/liveliness HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+        with socket.create_connection(("127.0.0.1", default_proxy.port), timeout=30) as conn:
+            conn.sendall(request)
+            first = read_http_response(conn)
+            time.sleep(IDLE_SECONDS)
+            conn.sendall(request)
+            second = read_http_response(conn)
+
+        assert first.startswith(b"HTTP/1.1 200")
+        assert second.startswith(b"HTTP/1.1 200")
 
     @pytest.mark.parametrize(
         ("credential", "forwarded"),
@@ -159,6 +179,28 @@ class TestBuiltInDefault:
         assert response.json()["input_tokens"] > 0
 
 
+def read_http_response(conn: socket.socket) -> bytes:
+    """One HTTP/1.1 response with a content-length, read whole; b"" if the server hung up."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 def run_ccproxy_start(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "ccproxy"), "start", *args],
@@ -208,38 +250,52 @@ class TestRefusals:
         assert "ccproxy.handler.proxy_handler_instance" in result.stdout + result.stderr
 
 
-class TestHandlerNextToTheConfig:
-    def test_a_handler_module_resolved_beside_the_config_still_routes(
+CALLBACKS = "litellm_settings:\n  callbacks: [ccproxy.handler.proxy_handler_instance]\n"
+
+
+class TestHandlerUnderLitellm:
+    def test_a_handler_beside_the_config_finds_the_config_itself_and_reads_it_again_once_fixed(
         self, upstream: FakeUpstream, tmp_path: Path
     ) -> None:
         """LiteLLM loads `ccproxy/handler.py` beside the config before the installed one.
 
         That copy is a second module with its own, unconfigured instance: it must find the
-        config by itself and route.
+        config by itself at the first request. A config that fails there must not stay
+        failed until a restart: once the file is fixed, the next request is routed.
         """
         copy = tmp_path / "ccproxy"
         copy.mkdir()
         shutil.copy(Path(proxy.__file__).with_name("handler.py"), copy / "handler.py")
-        text = (
-            MINIMAL_CONFIG
-            + "litellm_settings:\n  callbacks: [ccproxy.handler.proxy_handler_instance]\n"
-        )
-        config = config_file(tmp_path, text)
+        fixed = MINIMAL_CONFIG + CALLBACKS
+        config = config_file(tmp_path, fixed.replace("background: haiku", "background: nowhere"))
         env = {"UPSTREAM_BASE": upstream.base_url, "UPSTREAM_KEY": "sk-ant-operator"}
         env["LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"] = "true"
         upstream.reset()
 
         with ProxyProcess.litellm(config, tmp_path / "proxy.log", env=env) as started:
-            response = httpx.post(
-                f"{started.base_url}/v1/messages",
-                json=claude_code_turn(model="claude-haiku-4-5-20251001", stream=False),
-                headers=claude_code_headers({"x-api-key": CLIENT_KEY}),
-                timeout=60,
-            )
+            unrouted = send_chore(started)
+            config.write_text(fixed)
+            routed = send_chore(started)
 
-        assert response.status_code == 200, response.text
-        assert response.headers["x-ccproxy-route"] == "background"
+        assert "x-ccproxy-route" not in unrouted.headers
+        assert routed.status_code == 200, routed.text
+        assert routed.headers["x-ccproxy-route"] == "background"
         assert upstream.models() == ["claude-haiku-4-5-20251001"]
+        [failed] = started.records(event="config_failed")
+        assert (failed["config_key"], failed["error_class"]) == (
+            "ccproxy.routes.background",
+            "ConfigError",
+        )
+
+
+def send_chore(started: ProxyProcess) -> httpx.Response:
+    """A Claude Code title chore: the background label, on haiku."""
+    return httpx.post(
+        f"{started.base_url}/v1/messages",
+        json=claude_code_turn(model="claude-haiku-4-5-20251001", stream=False),
+        headers=claude_code_headers({"x-api-key": CLIENT_KEY}),
+        timeout=60,
+    )
 
 
 class TestStartUpChecks:
@@ -276,30 +332,47 @@ class TestStartUpChecks:
         assert from_env == "sk-litellm-master"
 
     def test_offline_switches_are_set_unless_the_user_set_them(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, environment: pytest.MonkeyPatch
     ) -> None:
-        for name in [*proxy.OFFLINE_SWITCHES, proxy.UPSTREAM_BASE_ENV, proxy.PERMIT_NO_KEY_ENV]:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("LITELLM_OFFLINE_MODE", "false")
-        monkeypatch.setenv("CCPROXY_CONFIG", "unchanged")
+        environment.setenv("LITELLM_OFFLINE_MODE", "false")
 
         proxy.prepare_environment(load_config(None), proxy_key=None)
 
         assert proxy.os.environ["LITELLM_OFFLINE_MODE"] == "false"
         assert proxy.os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
         assert proxy.os.environ["CCPROXY_UPSTREAM_BASE"] == "https://api.anthropic.com"
+        assert proxy.os.environ["KEEPALIVE_TIMEOUT"] == "75"
         assert proxy.os.environ[proxy.PERMIT_NO_KEY_ENV] == "true"
         assert proxy.os.environ["CCPROXY_CONFIG"].endswith("default_config.yaml")
 
-    def test_with_a_proxy_key_no_weak_key_permission_is_set(
-        self, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.delenv(proxy.PERMIT_NO_KEY_ENV, raising=False)
-        monkeypatch.setenv("CCPROXY_CONFIG", "unchanged")
+    def test_a_keep_alive_the_user_set_is_kept(self, environment: pytest.MonkeyPatch) -> None:
+        environment.setenv("KEEPALIVE_TIMEOUT", "20")
 
+        proxy.prepare_environment(load_config(None), proxy_key=None)
+
+        assert proxy.os.environ["KEEPALIVE_TIMEOUT"] == "20"
+
+    def test_with_a_proxy_key_no_weak_key_permission_is_set(
+        self, environment: pytest.MonkeyPatch
+    ) -> None:
         proxy.prepare_environment(load_config(None), proxy_key="sk-proxy-key")
 
         assert proxy.PERMIT_NO_KEY_ENV not in proxy.os.environ
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The variables prepare_environment sets, absent for one test and restored after it.
+
+    ``delenv`` alone forgets a variable that was absent, so what the code under test sets
+    would outlive the test and reach every proxy started later: each is set first.
+    """
+    names = [*proxy.OFFLINE_SWITCHES, proxy.UPSTREAM_BASE_ENV, proxy.PERMIT_NO_KEY_ENV]
+    names += [proxy.KEEPALIVE_ENV, "TIKTOKEN_CACHE_DIR", "CCPROXY_CONFIG"]
+    for name in names:
+        monkeypatch.setenv(name, "set by the test")
+        monkeypatch.delenv(name)
+    return monkeypatch
 
 
 class TestOpenProxyAuth:

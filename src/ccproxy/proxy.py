@@ -1,11 +1,12 @@
 """What ``ccproxy start`` runs: the LiteLLM proxy, in this process, with ccproxy's handler.
 
-Before LiteLLM is imported it sets LiteLLM's offline switches (unless the user set them),
-the upstream base of the built-in default, and the config path the handler reads. It binds
-to loopback unless a proxy key is configured, and refuses any other address without one.
-With no proxy key, clients need none either: their own ``x-api-key`` or OAuth bearer goes
-to the Anthropic routes, which LiteLLM forwards only when a request names its proxy key
-separately, so requests are marked as carrying an empty proxy key (:class:`OpenProxyAuth`).
+Before LiteLLM is imported it sets LiteLLM's offline switches and a longer keep-alive (unless
+the user set them), the upstream base of the built-in default, and the config path the
+handler reads. It binds to loopback unless a proxy key is configured, and refuses any other
+address without one. With no proxy key, clients need none either: their own ``x-api-key`` or
+OAuth bearer goes to the Anthropic routes, which LiteLLM forwards only when a request names
+its proxy key separately, so requests are marked as carrying an empty proxy key
+(:class:`OpenProxyAuth`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ OFFLINE_SWITCHES = {
     "LITELLM_DISABLE_LATEST_RELEASE_CHECK": "true",
 }
 PERMIT_NO_KEY_ENV = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"
+
+# LiteLLM's run_server reads uvicorn's keep-alive from this variable (its --keepalive_timeout).
+# Uvicorn's own default closes a connection idle for 5 s, racing clients that reuse it just
+# then: their request dies with a read error before reaching the proxy. HTTP clients keep
+# idle connections for longer, so the server holds them longer still.
+KEEPALIVE_ENV = "KEEPALIVE_TIMEOUT"
+DEFAULT_KEEPALIVE_SECONDS = "75"
+
 PROXY_KEY_HEADER = b"x-litellm-api-key"
 
 HANDLER_PATH = "ccproxy.handler.proxy_handler_instance"
@@ -112,6 +121,7 @@ def prepare_environment(config: Config, proxy_key: str | None) -> None:
         os.environ.setdefault(name, value)
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", _bundled_tokenizers())
     os.environ.setdefault(UPSTREAM_BASE_ENV, DEFAULT_UPSTREAM_BASE)
+    os.environ.setdefault(KEEPALIVE_ENV, DEFAULT_KEEPALIVE_SECONDS)
     os.environ["CCPROXY_CONFIG"] = str(config.path.resolve())
     if proxy_key is None:
         os.environ.setdefault(PERMIT_NO_KEY_ENV, "true")
