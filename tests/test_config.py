@@ -124,3 +124,13 @@ def test_a_custom_rule_loads_by_import_path_like_the_builtins(tmp_path: Path) ->
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"^--config: got '.*nope\.yaml'; expected a readable"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_a_mis_shaped_model_list_is_described_not_printed(tmp_path: Path) -> None:
+    """The list holds API keys, and the message reaches terminals and log lines."""
+    text = "model_list: {model: x, api_key: sk-secret-canary}\nccproxy: {routes: {default: x}}\n"
+    message = error_for(tmp_path, text)
+    assert message == (
+        "model_list: got a mapping with keys model, api_key; expected a non-empty list of models"
+    )
+    assert "sk-secret-canary" not in message
