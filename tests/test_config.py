@@ -134,3 +134,9 @@ def test_a_mis_shaped_model_list_is_described_not_printed(tmp_path: Path) -> Non
         "model_list: got a mapping with keys model, api_key; expected a non-empty list of models"
     )
     assert "sk-secret-canary" not in message
+
+
+def test_invalid_yaml_says_where_without_quoting_the_line(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MODELS + "  api_key: sk-secret-canary: [\n")
+    assert message.endswith("(expected <block end>, but found '?' at line 8, column 3)")
+    assert "sk-secret-canary" not in message

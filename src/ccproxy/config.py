@@ -104,10 +104,19 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ConfigError(str(path), "invalid YAML", f"a YAML mapping ({error})") from error
+        raise ConfigError(str(path), "invalid YAML", f"valid YAML ({_where(error)})") from error
     if not isinstance(raw, dict):
         raise ConfigError(str(path), type(raw).__name__, "a YAML mapping at the top level")
     return raw
+
+
+def _where(error: yaml.YAMLError) -> str:
+    # PyYAML's own message quotes the offending line, which may hold a key: say where only.
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or "unreadable"
+    if mark is None:
+        return str(problem)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
 
 
 def _deployments(model_list: object) -> dict[str, Deployment]:

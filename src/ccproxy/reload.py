@@ -86,8 +86,9 @@ class ConfigWatcher:
             return None
         except Exception as error:  # noqa: BLE001 - a user's rule may raise anything
             # Serving goes on with the running config whatever the new file does.
+            # The class only: the message of a user's code can quote anything, keys included.
             kind = type(error).__name__
-            logger.error("config_reload_failed", config=where, error_class=kind, error=str(error))
+            logger.error("config_reload_failed", config=where, error_class=kind)
             return None
 
         if _outside_section(config.litellm) != self._outside_section:
