@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
@@ -67,6 +68,7 @@ class ProxyResult:
     name: str
     latency: Timing
     requests_per_second: float
+    cpu_ms_per_request: float | None  # the proxy process's CPU time, where /proc tells it
 
 
 @dataclass(frozen=True)
@@ -93,14 +95,23 @@ def measure_end_to_end(requests: int, throughput_requests: int, log_dir: Path | 
         proxies = stack.enter_context(_both_proxies(upstream.base_url, logs))
         urls = {name: f"{proxy.base_url}/v1/messages?beta=true" for name, proxy in proxies.items()}
 
-        latencies = _latencies(urls, payload, headers, requests)
+        with httpx.Client(timeout=60) as client:
+            for url in urls.values():
+                for _ in range(WARMUP_REQUESTS):
+                    _send(client, url, payload, headers)
+            cpu_before = {name: _cpu_seconds(proxy) for name, proxy in proxies.items()}
+            latencies = _latencies(client, urls, payload, headers, requests)
+            cpu = {
+                name: _per_request(proxy, cpu_before[name], requests)
+                for name, proxy in proxies.items()
+            }
         rates = {name: 0.0 for name in urls}
         for name in ("ccproxy", "bare", "bare", "ccproxy"):
             block = _requests_per_second(urls[name], payload, headers, throughput_requests // 2)
             rates[name] += asyncio.run(block) / 2
 
     def result(name: str) -> ProxyResult:
-        return ProxyResult(name, Timing.of(latencies[name]), rates[name])
+        return ProxyResult(name, Timing.of(latencies[name]), rates[name], cpu[name])
 
     pairs = zip(latencies["ccproxy"], latencies["bare"], strict=True)
     paired = percentile([ours - bare for ours, bare in pairs], 0.5) * 1e3
@@ -125,19 +136,36 @@ def _both_proxies(upstream_base: str, logs: Path) -> Iterator[dict[str, ProxyPro
 
 
 def _latencies(
-    urls: dict[str, str], payload: bytes, headers: dict[str, str], requests: int
+    client: httpx.Client,
+    urls: dict[str, str],
+    payload: bytes,
+    headers: dict[str, str],
+    requests: int,
 ) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in urls}
-    with httpx.Client(timeout=60) as client:
-        for url in urls.values():
-            for _ in range(WARMUP_REQUESTS):
-                _send(client, url, payload, headers)
-
-        for index in range(requests):
-            order = ("ccproxy", "bare") if index % 2 == 0 else ("bare", "ccproxy")
-            for name in order:
-                samples[name].append(_send(client, urls[name], payload, headers))
+    for index in range(requests):
+        order = ("ccproxy", "bare") if index % 2 == 0 else ("bare", "ccproxy")
+        for name in order:
+            samples[name].append(_send(client, urls[name], payload, headers))
     return samples
+
+
+def _cpu_seconds(proxy: ProxyProcess) -> float | None:
+    """User plus system CPU time of the proxy's process so far, on Linux; None elsewhere."""
+    pid = proxy._process.pid if proxy._process else None  # the harness keeps its Popen private
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    user, system = int(fields[11]), int(fields[12])
+    return (user + system) / os.sysconf("SC_CLK_TCK")
+
+
+def _per_request(proxy: ProxyProcess, before: float | None, requests: int) -> float | None:
+    after = _cpu_seconds(proxy)
+    if before is None or after is None:
+        return None
+    return (after - before) / requests * 1e3
 
 
 def _send(client: httpx.Client, url: str, payload: bytes, headers: dict[str, str]) -> float:
@@ -183,6 +211,9 @@ def summary(result: EndToEnd) -> dict[str, Any]:
                 "p50_ms": round(proxy.latency.p50_ms, 3),
                 "p99_ms": round(proxy.latency.p99_ms, 3),
                 "requests_per_second": round(proxy.requests_per_second, 1),
+                "cpu_ms_per_request": None
+                if proxy.cpu_ms_per_request is None
+                else round(proxy.cpu_ms_per_request, 2),
                 "samples": proxy.latency.samples,
             }
             for proxy in (result.ccproxy, result.bare)

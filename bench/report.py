@@ -153,9 +153,15 @@ def _end_to_end_table(result: dict[str, Any]) -> str:
     end_to_end = result["end_to_end"]
     if end_to_end is None:
         return "End to end: not measured (--no-end-to-end)."
-    header = ["proxy (streamed 84 KB turn)", "p50", "p99", "requests/s"]
+    header = ["proxy (streamed 84 KB turn)", "p50", "p99", "requests/s", "CPU per request"]
     rows = [
-        [name, _ms(proxy["p50_ms"]), _ms(proxy["p99_ms"]), f"{proxy['requests_per_second']:.1f}"]
+        [
+            name,
+            _ms(proxy["p50_ms"]),
+            _ms(proxy["p99_ms"]),
+            f"{proxy['requests_per_second']:.1f}",
+            "n/a" if proxy["cpu_ms_per_request"] is None else _ms(proxy["cpu_ms_per_request"]),
+        ]
         for name, proxy in (
             ("ccproxy start", end_to_end["ccproxy"]),
             ("bare litellm --config", end_to_end["bare"]),
