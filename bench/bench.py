@@ -1,7 +1,7 @@
 """ccproxy's benchmark: decision time, event-loop stalls, cache memory, end-to-end latency.
 
-    .venv/bin/python bench/bench.py            # the full run, about a minute and a half
-    .venv/bin/python bench/bench.py --quick    # fewer samples, under a minute
+    .venv/bin/python bench/bench.py            # the full run, about two minutes
+    .venv/bin/python bench/bench.py --quick    # fewer samples, about a minute
     .venv/bin/python bench/bench.py --no-end-to-end --json results.json
 
 Prints markdown tables, then one JSON summary line, on stdout; progress goes to stderr. The
@@ -106,7 +106,7 @@ def run(plan: Plan, log_dir: Path | None = None) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer samples, under a minute")
+    parser.add_argument("--quick", action="store_true", help="fewer samples, about a minute")
     parser.add_argument("--no-end-to-end", action="store_true", help="start no proxies")
     parser.add_argument("--json", type=Path, help="also write the JSON summary to this file")
     parser.add_argument("--logs", type=Path, help="keep the proxies' logs in this directory")
