@@ -143,3 +143,13 @@ def test_the_cache_forgets_entries_idle_for_too_long() -> None:
 
     assert len(cache) <= 1
     assert cache.get("old") is None
+
+
+def test_a_sweep_forgets_idle_entries_without_anything_new_being_counted() -> None:
+    cache = TokenCache(idle_seconds=0.0)
+    cache.put("old", 1)
+    cache._swept_at -= 2  # the last sweep was over a second ago
+
+    cache.sweep()
+
+    assert len(cache) == 0

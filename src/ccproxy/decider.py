@@ -64,6 +64,7 @@ class Decider:
         count_all: bool = False,
     ) -> Decision:
         """Decide on the calling thread; `count_all` reports the exact token estimate."""
+        self.cache.sweep()
         request = RequestFeatures.from_request(body, headers, self.cache)
         decision = self._decide(request)
         if count_all:
@@ -75,6 +76,7 @@ class Decider:
         self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
     ) -> Decision:
         """Decide inside an event loop: any token counting the bounds can't avoid runs off it."""
+        self.cache.sweep()
         request = RequestFeatures.from_request(body, headers, self.cache)
         await request.tokens.prepare(self.token_limits)
         return self._verified(self._decide(request), body, headers)

@@ -44,6 +44,9 @@ _UNICODE_SPACE = tuple(
 # after reading only part of a multi-megabyte text.
 _WINDOW = 1 << 16
 
+# How much text one cheap step reads: about a millisecond of work between two yields.
+_STEP_CHARS = 1 << 18
+
 
 @cache
 def _encoding() -> Any:
@@ -63,8 +66,7 @@ def _bundled_tokenizer_dir() -> Path:
 
 def count_tokens(piece: Piece) -> int:
     """The exact `cl100k_base` count of one piece."""
-    text = piece.decode("utf-8", "replace") if isinstance(piece, bytes) else piece
-    return len(_encoding().encode_ordinary(text))
+    return len(_encoding().encode_ordinary(_text(piece)))
 
 
 def count_reading(reading: Reading) -> int:
@@ -80,7 +82,7 @@ def byte_length(piece: Piece) -> int:
 
 def lower_bound(piece: Piece, stop_at: int | None = None) -> int:
     """At least how many tokens `piece` has; reading stops early once `stop_at` is reached."""
-    text = piece.decode("utf-8", "replace") if isinstance(piece, bytes) else piece
+    text = _text(piece)
     spaces = _ASCII_SPACE if text.isascii() else _ASCII_SPACE + _UNICODE_SPACE
     bound = 0
 
@@ -105,10 +107,11 @@ def _window_bound(text: str, start: int, end: int, spaces: tuple[str, ...]) -> i
 class TokenCache:
     """Counts of texts already seen, bounded in entries and forgotten after an idle period.
 
-    Keys are the text's kind, length and hash, never the text, so an entry costs about 150 bytes
-    whatever the text's size: the default bound of 65,536 entries holds under 10 MB. Claude Code
-    resends the same system prompt, tools and history on every turn, and across sessions, so
-    one content-keyed cache serves every session; an entry unused for `idle_seconds` is dropped.
+    Keys are the text's kind, length and hash, never the text, so an entry costs about 300 bytes
+    whatever the text's size (measured by bench/): the default bound of 65,536 entries holds
+    about 20 MB. Claude Code resends the same system prompt, tools and history on every turn,
+    and across sessions, so one content-keyed cache serves every session. An entry unused for
+    `idle_seconds` is dropped by the next `put` or `sweep`.
     """
 
     def __init__(self, max_entries: int = 65_536, idle_seconds: float = 1800.0) -> None:
@@ -116,6 +119,7 @@ class TokenCache:
         self.idle_seconds = idle_seconds
         self._entries: OrderedDict[tuple[bool, int, int], tuple[int, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._swept_at = time.monotonic()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -129,6 +133,18 @@ class TokenCache:
             self._entries[key] = (entry[0], time.monotonic())
             self._entries.move_to_end(key)
             return entry[0]
+
+    def sweep(self) -> None:
+        """Drop entries idle too long; cheap to call per request, it works once a second.
+
+        Most requests are settled by bounds and never `put`, so eviction can't wait for one.
+        """
+        now = time.monotonic()
+        if now - self._swept_at < 1.0:
+            return
+        with self._lock:
+            self._swept_at = now
+            self._evict(now)
 
     def put(self, piece: Piece, tokens: int) -> None:
         now = time.monotonic()
@@ -162,7 +178,11 @@ def _pool() -> ThreadPoolExecutor:
 
 
 class TokenEstimate:
-    """The token estimate of one request, refined only as far as the questions asked need."""
+    """The token estimate of one request, refined only as far as the questions asked need.
+
+    The cheap work (bounds, cache look-ups) advances in steps of bounded size, so that inside
+    an event loop other requests run between two steps of a multi-megabyte request.
+    """
 
     def __init__(self, reading: Reading, cache: TokenCache | None = None) -> None:
         self._cache = cache
@@ -188,12 +208,22 @@ class TokenEstimate:
 
     def exceeds(self, limit: int) -> bool:
         """Whether the estimate is more than `limit` tokens, counting only what it must."""
-        settled = self._settle_cheaply(limit)
-        return settled if settled is not None else self._count_until_settled(limit)
+        answer = self._by_bounds(limit)
+        while answer is None and self._cheap_step(limit):
+            answer = self._by_bounds(limit)
+        return answer if answer is not None else self._count_until_settled(limit)
 
     async def prepare(self, limits: Iterable[int]) -> None:
-        """Settle every limit, counting off the event loop what the bounds leave in doubt."""
-        doubtful = [limit for limit in limits if self._settle_cheaply(limit) is None]
+        """Settle every limit: cheap steps on the loop, yielding between them; counts off it."""
+        doubtful = []
+        for limit in limits:
+            answer = self._by_bounds(limit)
+            while answer is None and self._cheap_step(limit):
+                await asyncio.sleep(0)
+                answer = self._by_bounds(limit)
+            if answer is None:
+                doubtful.append(limit)
+
         if doubtful:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(_pool(), self._count_all_doubtful, doubtful)
@@ -204,36 +234,27 @@ class TokenEstimate:
             self._count_next()
         return self._known
 
-    def _settle_cheaply(self, limit: int) -> bool | None:
-        answer = self._by_bounds(limit)
-        if answer is not None:
-            return answer
-
-        # Lower bounds pay off on texts far larger than the limit; the cache on the rest.
-        if self._pending_bytes > 5 * (limit - self._known):
-            self._compute_lower(limit)
-        else:
-            self._consult_cache()
-        answer = self._by_bounds(limit)
-        if answer is not None:
-            return answer
-
-        self._consult_cache()
-        self._compute_lower(limit)
-        return self._by_bounds(limit)
-
     def _by_bounds(self, limit: int) -> bool | None:
         if self._known + self._pending_bytes <= limit:
             return False
-        if self._known > limit:
-            return True
         if self._known + self._lower > limit:
             return True
         return None
 
+    def _cheap_step(self, limit: int) -> bool:
+        """One bounded step toward settling `limit` without counting; False when none is left."""
+        # Lower bounds pay off on texts far larger than the limit; the cache on the rest.
+        lower_first = self._pending_bytes > 5 * (limit - self._known)
+        if not self._cache_consulted and (not lower_first or self._lower_complete):
+            self._consult_cache()
+            return True
+        if not self._lower_complete:
+            self._extend_lower(limit)
+            return True
+        return False
+
     def _consult_cache(self) -> None:
-        if self._cache_consulted or self._cache is None:
-            return
+        assert self._cache is not None
         self._cache_consulted = True
 
         missing: list[Piece] = []
@@ -249,25 +270,38 @@ class TokenEstimate:
             self._reset_lower()
 
     def _reset_lower(self) -> None:
-        # The bound covers pending pieces [0, _lower_next) in full, plus part of the next one.
-        self._lower = 0
+        # The bound covers pending pieces [0, _lower_next) in full, and the next one's windows
+        # up to _reading_at, whose sum is _reading_sum.
+        self._lower_done = 0
         self._lower_next = 0
-        self._lower_partial = 0
+        self._reading_at = 0
+        self._reading_sum = 0
 
-    def _compute_lower(self, limit: int) -> None:
+    @property
+    def _lower(self) -> int:
+        return self._lower_done + max(self._reading_sum, 0)
+
+    @property
+    def _lower_complete(self) -> bool:
+        return self._lower_next >= len(self._pending)
+
+    def _extend_lower(self, limit: int) -> None:
+        """Read up to `_STEP_CHARS` more characters into the lower bound, or until it settles."""
         needed = limit - self._known + 1
-        while self._lower < needed and self._lower_next < len(self._pending):
-            piece = self._pending[self._lower_next]
-            self._lower -= self._lower_partial
-            bound = lower_bound(piece, stop_at=needed - self._lower)
-            self._lower += bound
+        read = 0
+        while self._lower < needed and read < _STEP_CHARS and not self._lower_complete:
+            text = _text(self._pending[self._lower_next])
+            spaces = _ASCII_SPACE if text.isascii() else _ASCII_SPACE + _UNICODE_SPACE
+            end = min(self._reading_at + _WINDOW, len(text))
 
-            # A bound over part of a piece settles this limit; a larger one resumes there.
-            if self._lower >= needed:
-                self._lower_partial = bound
-                return
-            self._lower_next += 1
-            self._lower_partial = 0
+            self._reading_sum += _window_bound(text, self._reading_at, end, spaces)
+            read += end - self._reading_at
+            self._reading_at = end
+
+            if end >= len(text):
+                self._lower_done += max(self._reading_sum, 0)
+                self._lower_next += 1
+                self._reading_at = self._reading_sum = 0
 
     def _count_until_settled(self, limit: int) -> bool:
         while True:
@@ -289,3 +323,7 @@ class TokenEstimate:
         self._reset_lower()
         if self._cache is not None:
             self._cache.put(piece, tokens)
+
+
+def _text(piece: Piece) -> str:
+    return piece.decode("utf-8", "replace") if isinstance(piece, bytes) else piece
