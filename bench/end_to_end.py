@@ -29,14 +29,8 @@ from stats import Timing, percentile
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the tests' fake upstream and proxy harness
 
-from tests.support import fake_upstream  # noqa: E402
 from tests.support.fake_upstream import FakeUpstream  # noqa: E402
 from tests.support.proxy import ProxyProcess  # noqa: E402
-
-# The fake upstream writes each event of a stream on its own; with Nagle's algorithm on, the
-# proxy's delayed ACKs hold every streamed answer back about 40 ms, which would swamp what is
-# measured here.
-fake_upstream._Handler.disable_nagle_algorithm = True
 
 UPSTREAM_KEY = "sk-ant-bench-upstream"
 BODY_BYTES = 84_000
@@ -152,7 +146,7 @@ def _latencies(
 
 def _cpu_seconds(proxy: ProxyProcess) -> float | None:
     """User plus system CPU time of the proxy's process so far, on Linux; None elsewhere."""
-    pid = proxy._process.pid if proxy._process else None  # the harness keeps its Popen private
+    pid = proxy.pid
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:

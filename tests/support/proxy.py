@@ -196,6 +196,11 @@ class ProxyProcess:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def pid(self) -> int | None:
+        """The proxy process's id, once started."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.poll()
 
