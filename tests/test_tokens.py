@@ -7,11 +7,10 @@ import random
 
 import pytest
 
-from ccproxy.content import read_request
+from ccproxy.content import STEP_BYTES, Reading, byte_length, read_in_steps, read_request
 from ccproxy.tokens import (
     TokenCache,
     TokenEstimate,
-    byte_length,
     count_reading,
     count_tokens,
     lower_bound,
@@ -44,6 +43,12 @@ def shaped_requests() -> list[dict]:
 def test_the_lower_bound_never_exceeds_the_exact_count() -> None:
     for text in random_texts(3000):
         assert lower_bound(text) <= count_tokens(text), repr(text)
+
+
+def test_the_lower_bound_never_exceeds_the_exact_count_of_a_text_many_windows_long() -> None:
+    text = "".join(random_texts(600, seed=9))  # about 90,000 characters: windows cut its runs
+
+    assert lower_bound(text) <= count_tokens(text)
 
 
 def test_the_byte_length_is_never_below_the_exact_count() -> None:
@@ -100,6 +105,32 @@ def test_every_shortcut_answers_as_the_full_count_would(size: int) -> None:
         for _turn in range(2):  # the second pass answers from the cache
             estimate = TokenEstimate(read_request(body), cache)
             assert estimate.exceeds(limit) is (full > limit), (limit, full)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_partly_cached_request_gets_the_full_counts_answer(seed: int) -> None:
+    """Look-ups that stop part way, and hits that restart the lower bound, change no answer."""
+    body = cc.sized_main_turn(2_000_000, seed=seed)  # about 1,000 pieces: several look-up steps
+    reading = read_request(body)
+    full = count_reading(reading)
+    rng = random.Random(seed)
+
+    for limit in (full // 20, full // 2, full - 1, full, full + 1):
+        cache = TokenCache()
+        for piece in rng.sample(reading.pieces, len(reading.pieces) // 2):
+            cache.put(piece, count_tokens(piece))
+        estimate = TokenEstimate(read_request(body), cache)
+        assert estimate.exceeds(limit) is (full > limit), (limit, full)
+
+
+def test_reading_a_large_conversation_pauses_between_steps_and_gathers_all_of_it() -> None:
+    body = cc.sized_main_turn(2_000_000, seed=4)
+    reading = Reading()
+
+    pauses = sum(1 for _ in read_in_steps(body, reading))
+
+    assert pauses >= 2_000_000 // STEP_BYTES // 2
+    assert reading == read_request(body)
 
 
 def test_prepare_settles_the_limits_it_is_given_to_the_full_counts_answer() -> None:

@@ -4,12 +4,15 @@ Everything the model reads becomes a piece: system text, message text, thinking,
 their results, tool definitions. Pieces stay separate (rather than joined) so that their counts
 can be cached one by one across a session's turns. Images and base64 documents are not text:
 they add a fixed estimate instead of anything derived from their base64 length.
+
+Bodies are parsed JSON, so objects are checked as `dict` and arrays as `list`: the
+`collections.abc` checks cost several times more, once per block of a multi-megabyte request.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,10 @@ DOCUMENT_TOKENS = 1600
 # Each message costs a few tokens of role and separator markup on top of its content.
 MESSAGE_TOKENS = 4
 
+# How much one step of `read_in_steps` gathers before it pauses: a fraction of a millisecond.
+STEP_PIECES = 128
+STEP_BYTES = 1 << 18
+
 Piece = str | bytes
 
 
@@ -35,29 +42,54 @@ class Reading:
 
     pieces: list[Piece] = field(default_factory=list)
     fixed_tokens: int = 0
+    bytes: int = 0  # the pieces' UTF-8 size, an upper bound of their tokens
 
     def add(self, piece: object) -> None:
         if isinstance(piece, str | bytes) and piece:
             self.pieces.append(piece)
+            self.bytes += byte_length(piece)
 
     def add_json(self, value: object) -> None:
         if value is not None and value != {}:
-            self.pieces.append(_dump(value))
+            dumped = _dump(value)
+            self.pieces.append(dumped)
+            self.bytes += len(dumped)
+
+
+def byte_length(piece: Piece) -> int:
+    """The UTF-8 size of a piece."""
+    if isinstance(piece, bytes) or piece.isascii():
+        return len(piece)
+    return len(piece.encode("utf-8", "surrogatepass"))
 
 
 def read_request(body: Mapping[str, Any]) -> Reading:
     """Gather what the model reads from an Anthropic Messages body or an OpenAI chat body."""
     reading = Reading()
+    for _ in read_in_steps(body, reading):
+        pass
+    return reading
 
+
+def read_in_steps(body: Mapping[str, Any], reading: Reading) -> Iterator[None]:
+    """Gather `body` into `reading`, pausing (yielding) after each step of bounded size.
+
+    A caller inside an event loop lets other tasks run at each pause, so that reading a
+    multi-megabyte conversation never holds the loop for long.
+    """
     _read_system(reading, body.get("system"))
-    for message in _as_list(body.get("messages")):
-        if isinstance(message, Mapping):
-            _read_message(reading, message)
     for tool in _as_list(body.get("tools")):
-        if isinstance(tool, Mapping):
+        if isinstance(tool, dict):
             _read_tool(reading, tool)
 
-    return reading
+    paused_at = (len(reading.pieces), reading.bytes)
+    for message in _as_list(body.get("messages")):
+        if isinstance(message, dict):
+            _read_message(reading, message)
+        pieces, size = len(reading.pieces), reading.bytes
+        if pieces - paused_at[0] >= STEP_PIECES or size - paused_at[1] >= STEP_BYTES:
+            yield
+            paused_at = (pieces, size)
 
 
 def _read_system(reading: Reading, system: object) -> None:
@@ -65,18 +97,18 @@ def _read_system(reading: Reading, system: object) -> None:
         reading.add(system)
         return
     for block in _as_list(system):
-        if isinstance(block, Mapping):
+        if isinstance(block, dict):
             reading.add(block.get("text"))
 
 
-def _read_message(reading: Reading, message: Mapping[str, Any]) -> None:
+def _read_message(reading: Reading, message: dict[str, Any]) -> None:
     reading.fixed_tokens += MESSAGE_TOKENS
     _read_content(reading, message.get("content"))
 
     # OpenAI chat keeps tool calls beside the content rather than inside it.
     for call in _as_list(message.get("tool_calls")):
-        function = call.get("function") if isinstance(call, Mapping) else None
-        if isinstance(function, Mapping):
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
             reading.add(function.get("name"))
             reading.add(function.get("arguments"))
 
@@ -86,13 +118,13 @@ def _read_content(reading: Reading, content: object) -> None:
         reading.add(content)
         return
     for block in _as_list(content):
-        if isinstance(block, Mapping):
+        if isinstance(block, dict):
             _read_block(reading, block)
         else:
             reading.add(block)
 
 
-def _read_block(reading: Reading, block: Mapping[str, Any]) -> None:
+def _read_block(reading: Reading, block: dict[str, Any]) -> None:
     kind = block.get("type")
 
     if kind in ("text", "input_text"):
@@ -115,9 +147,9 @@ def _read_block(reading: Reading, block: Mapping[str, Any]) -> None:
         reading.add_json({key: value for key, value in block.items() if key != "cache_control"})
 
 
-def _read_document(reading: Reading, block: Mapping[str, Any]) -> None:
+def _read_document(reading: Reading, block: dict[str, Any]) -> None:
     source = block.get("source")
-    if not isinstance(source, Mapping):
+    if not isinstance(source, dict):
         return
 
     if source.get("type") == "text":
@@ -128,9 +160,9 @@ def _read_document(reading: Reading, block: Mapping[str, Any]) -> None:
         reading.fixed_tokens += DOCUMENT_TOKENS
 
 
-def _read_tool(reading: Reading, tool: Mapping[str, Any]) -> None:
+def _read_tool(reading: Reading, tool: dict[str, Any]) -> None:
     function = tool.get("function")
-    if isinstance(function, Mapping):
+    if isinstance(function, dict):
         reading.add(function.get("name"))
         reading.add(function.get("description"))
         reading.add_json(function.get("parameters"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -9,6 +10,7 @@ from typing import Any
 
 from ccproxy.classifier import RequestClassifier
 from ccproxy.config import Config
+from ccproxy.content import Reading, read_in_steps
 from ccproxy.features import RequestFeatures
 from ccproxy.router import ModelRouter
 from ccproxy.rules import DEFAULT_LABEL
@@ -75,9 +77,14 @@ class Decider:
     async def adecide(
         self, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
     ) -> Decision:
-        """Decide inside an event loop: any token counting the bounds can't avoid runs off it."""
+        """Decide inside an event loop, yielding to it between bounded steps of reading and
+        bounding; any token counting the bounds can't avoid runs off it."""
         self.cache.sweep()
-        request = RequestFeatures.from_request(body, headers, self.cache)
+        reading = Reading()
+        for _ in read_in_steps(body, reading):
+            await asyncio.sleep(0)
+
+        request = RequestFeatures.from_request(body, headers, self.cache, reading)
         await request.tokens.prepare(self.token_limits)
         return self._verified(self._decide(request), body, headers)
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ccproxy.content import read_request
+from ccproxy.content import Reading, read_request
 from ccproxy.tokens import TokenCache, TokenEstimate
 
 # Claude Code opens `system` with a billing line; subagents add `cc_is_subagent=true;` to it.
@@ -43,7 +43,9 @@ class RequestFeatures:
         body: Mapping[str, Any],
         headers: Mapping[str, str] | None = None,
         cache: TokenCache | None = None,
+        reading: Reading | None = None,
     ) -> RequestFeatures:
+        """Read `body`; `reading` is what the model reads of it, when gathered already."""
         headers = {key.lower(): value for key, value in (headers or {}).items()}
         billing = _billing_line(body.get("system"), body.get("messages"))
         tools = [tool for tool in _as_list(body.get("tools")) if isinstance(tool, Mapping)]
@@ -61,7 +63,7 @@ class RequestFeatures:
             is_subagent=billing is not None and bool(_SUBAGENT_MARK.search(billing)),
             tags=_tags(headers, body),
             session_id=_session_id(headers, body),
-            tokens=TokenEstimate(read_request(body), cache),
+            tokens=TokenEstimate(reading if reading is not None else read_request(body), cache),
         )
 
     @property

@@ -29,7 +29,7 @@ from typing import Any
 
 import tiktoken
 
-from ccproxy.content import Piece, Reading
+from ccproxy.content import Piece, Reading, byte_length
 
 ENCODING = "cl100k_base"
 
@@ -41,11 +41,16 @@ _UNICODE_SPACE = tuple(
 )
 
 # Lower bounds are taken over windows of a long piece so that a bound can settle a question
-# after reading only part of a multi-megabyte text.
-_WINDOW = 1 << 16
+# after reading only part of a multi-megabyte text. Each window costs the bound 2 tokens.
+_WINDOW = 1 << 14
 
-# How much text one cheap step reads: well under a millisecond of work between two yields.
+# How much one cheap step reads, text or cache entries: well under a millisecond of work.
+# Text that is not ASCII is looked at once per kind of Unicode space and is wider in memory:
+# a character of it costs about four of ASCII. Each window, however short, costs a dozen calls.
 _STEP_CHARS = 1 << 17
+_NON_ASCII_COST = 4
+_WINDOW_COST = 1 << 10
+_STEP_LOOKUPS = 256
 
 
 @cache
@@ -72,12 +77,6 @@ def count_tokens(piece: Piece) -> int:
 def count_reading(reading: Reading) -> int:
     """The exact estimate of a whole request: every piece counted, no shortcut."""
     return reading.fixed_tokens + sum(count_tokens(piece) for piece in reading.pieces)
-
-
-def byte_length(piece: Piece) -> int:
-    if isinstance(piece, bytes) or piece.isascii():
-        return len(piece)
-    return len(piece.encode("utf-8", "surrogatepass"))
 
 
 def lower_bound(piece: Piece, stop_at: int | None = None) -> int:
@@ -188,8 +187,10 @@ class TokenEstimate:
         self._cache = cache
         self._known = reading.fixed_tokens
         self._pending = sorted(reading.pieces, key=len, reverse=True)
-        self._pending_bytes = sum(byte_length(piece) for piece in self._pending)
-        self._cache_consulted = cache is None
+        self._pending_bytes = reading.bytes
+        # Pending pieces [0, _looked_up) missed the cache; the rest are yet to be looked up.
+        self._looked_up = 0
+        self._looking_up = False
         self._reset_lower()
 
     @property
@@ -244,30 +245,44 @@ class TokenEstimate:
     def _cheap_step(self, limit: int) -> bool:
         """One bounded step toward settling `limit` without counting; False when none is left."""
         # Lower bounds pay off on texts far larger than the limit; the cache on the rest.
+        # A look-up that removes pieces restarts the lower bound, so once begun, it runs to the end.
         lower_first = self._pending_bytes > 5 * (limit - self._known)
-        if not self._cache_consulted and (not lower_first or self._lower_complete):
-            self._consult_cache()
+        lookups_due = self._looking_up or not lower_first or self._lower_complete
+        if not self._cache_consulted and lookups_due:
+            self._consult_cache(limit)
             return True
         if not self._lower_complete:
             self._extend_lower(limit)
             return True
         return False
 
-    def _consult_cache(self) -> None:
+    @property
+    def _cache_consulted(self) -> bool:
+        return self._cache is None or self._looked_up >= len(self._pending)
+
+    def _consult_cache(self, limit: int) -> None:
+        """Look up the next pieces, largest first, until `limit` is settled or a step is done."""
         assert self._cache is not None
-        self._cache_consulted = True
+        self._looking_up = True
+        start = self._looked_up
+        end = min(start + _STEP_LOOKUPS, len(self._pending))
 
         missing: list[Piece] = []
-        for piece in self._pending:
+        index = start
+        while index < end and self._by_bounds(limit) is None:
+            piece = self._pending[index]
             tokens = self._cache.get(piece)
             if tokens is None:
                 missing.append(piece)
             else:
                 self._known += tokens
                 self._pending_bytes -= byte_length(piece)
-        if len(missing) != len(self._pending):
-            self._pending = missing
-            self._reset_lower()
+                # The bound counted this piece too: drop it before the bounds are asked again.
+                self._reset_lower()
+            index += 1
+
+        self._pending[start:index] = missing
+        self._looked_up = start + len(missing)
 
     def _reset_lower(self) -> None:
         # The bound covers pending pieces [0, _lower_next) in full, and the next one's windows
@@ -286,16 +301,19 @@ class TokenEstimate:
         return self._lower_next >= len(self._pending)
 
     def _extend_lower(self, limit: int) -> None:
-        """Read up to `_STEP_CHARS` more characters into the lower bound, or until it settles."""
+        """Read about `_STEP_CHARS` more characters' worth into the lower bound, or until it
+        settles."""
         needed = limit - self._known + 1
         read = 0
         while self._lower < needed and read < _STEP_CHARS and not self._lower_complete:
             text = _text(self._pending[self._lower_next])
-            spaces = _ASCII_SPACE if text.isascii() else _ASCII_SPACE + _UNICODE_SPACE
+            ascii = text.isascii()
+            spaces = _ASCII_SPACE if ascii else _ASCII_SPACE + _UNICODE_SPACE
             end = min(self._reading_at + _WINDOW, len(text))
 
             self._reading_sum += _window_bound(text, self._reading_at, end, spaces)
-            read += end - self._reading_at
+            chars = (end - self._reading_at) * (1 if ascii else _NON_ASCII_COST)
+            read += max(chars, _WINDOW_COST)
             self._reading_at = end
 
             if end >= len(text):
@@ -316,6 +334,7 @@ class TokenEstimate:
 
     def _count_next(self) -> None:
         piece = self._pending.pop(0)
+        self._looked_up = max(self._looked_up - 1, 0)
         tokens = count_tokens(piece)
 
         self._known += tokens
