@@ -90,3 +90,28 @@ def test_check_on_a_good_config_exits_0() -> None:
 
     assert result.returncode == 0, result.stderr
     assert "default       -> sonnet (anthropic/claude-sonnet-4-5-20250929)" in result.stdout
+    assert result.stderr == ""
+
+
+def test_check_warns_of_a_route_no_rule_leads_to(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "model_list:\n  - model_name: sonnet\n    litellm_params: {model: anthropic/x}\n"
+        "ccproxy:\n  routes: {default: sonnet, think: sonnet}\n  rules: [long_context]\n"
+    )
+
+    result = ccproxy("check", "--config", str(config))
+
+    assert result.returncode == 0
+    assert result.stderr == "Warning: ccproxy.routes.think: no rule in ccproxy.rules gives it\n"
+
+
+def test_explain_reads_header_values_that_are_not_strings(tmp_path: Path) -> None:
+    request = tmp_path / "request.json"
+    body = cc.main_turn()
+    request.write_text(json.dumps({"headers": {"x-ccproxy-tags": 5}, "body": body}))
+
+    result = ccproxy("explain", str(request))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["label"] == "default"

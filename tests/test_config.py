@@ -87,10 +87,22 @@ def test_a_custom_rule_that_does_not_import_names_the_rule(tmp_path: Path) -> No
 def test_a_bad_rule_option_names_the_option_and_value(tmp_path: Path) -> None:
     text = MINIMAL + "  rules:\n    - long_context: {threshold: -5}\n"
     message = error_for(tmp_path, text)
-    assert (
-        message == "ccproxy.rules[0].long_context.threshold: got -5; expected input should "
-        "be greater than 0"
-    )
+    assert message == "ccproxy.rules[0].long_context.threshold: got -5; expected greater than 0"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("long_context: {threshold: true}", "threshold: got True; expected an integer"),
+        ("long_context: {threshold: '9'}", "threshold: got '9'; expected an integer"),
+        ("background: {chores: 1}", "chores: got 1; expected true or false"),
+        ("web_search: {tool_types: web_*}", "tool_types: got 'web_*'; expected a list"),
+    ],
+)
+def test_a_rule_option_of_the_wrong_type_is_refused_not_coerced(
+    tmp_path: Path, options: str, message: str
+) -> None:
+    assert error_for(tmp_path, MINIMAL + f"  rules:\n    - {options}\n").endswith(message)
 
 
 def test_an_unknown_rule_option_is_refused(tmp_path: Path) -> None:
@@ -100,7 +112,23 @@ def test_an_unknown_rule_option_is_refused(tmp_path: Path) -> None:
 
 def test_an_unknown_key_in_the_section_is_refused(tmp_path: Path) -> None:
     message = error_for(tmp_path, MINIMAL + "  route: {}\n")
-    assert message.startswith("ccproxy.route: got {}; expected extra inputs are not permitted")
+    expected = "one of the keys routes, rules, fallbacks, log"
+    assert message == f"ccproxy.route: got {{}}; expected {expected}"
+
+
+def test_an_unknown_key_in_a_nested_section_lists_the_keys_it_takes(tmp_path: Path) -> None:
+    message = error_for(tmp_path, MINIMAL + "  log: {colour: blue}\n")
+    assert message == "ccproxy.log.colour: got 'blue'; expected one of the keys format, level"
+
+
+def test_log_settings_take_any_case_and_a_bad_one_lists_what_is_expected(tmp_path: Path) -> None:
+    config = load_config(config_file(tmp_path, MINIMAL + "  log: {level: warning, format: JSON}\n"))
+    assert (config.settings.log.level, config.settings.log.format) == ("WARNING", "json")
+
+    message = error_for(tmp_path, MINIMAL + "  log: {level: verbose}\n")
+    assert message == (
+        "ccproxy.log.level: got 'VERBOSE'; expected 'DEBUG', 'INFO', 'WARNING' or 'ERROR'"
+    )
 
 
 def test_a_missing_section_is_refused(tmp_path: Path) -> None:
@@ -119,6 +147,34 @@ def test_a_custom_rule_loads_by_import_path_like_the_builtins(tmp_path: Path) ->
     ((label, rule),) = load_config(config_file(tmp_path, text)).build_rules()
     assert label == "cheap"
     assert type(rule).__name__ == "WebSearchRule"
+
+
+@pytest.mark.parametrize(
+    ("source", "raised"),
+    [
+        ("def broken(:\n", "SyntaxError at "),
+        ("raise RuntimeError('sk-secret-canary')\n", "RuntimeError at "),
+        (
+            "class Rule:\n    def __init__(self):\n        raise ValueError('sk-secret-canary')\n",
+            "ValueError at ",
+        ),
+    ],
+    ids=["syntax error", "raises on import", "constructor raises"],
+)
+def test_a_custom_rule_that_fails_is_named_with_its_error_class_and_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, raised: str
+) -> None:
+    module = f"failing_rule_{tmp_path.name}"  # a name of its own: imports are cached
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = MINIMAL.replace("think: opus", "think: opus\n    cheap: haiku")
+    text += f"  rules:\n    - cheap: {{rule: '{module}:Rule'}}\n"
+
+    message = error_for(tmp_path, text)
+
+    assert message.startswith("ccproxy.rules[0].cheap: got ")
+    assert f"({raised}{tmp_path / module}.py:" in message
+    assert "sk-secret-canary" not in message
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
@@ -140,3 +196,20 @@ def test_invalid_yaml_says_where_without_quoting_the_line(tmp_path: Path) -> Non
     message = error_for(tmp_path, MODELS + "  api_key: sk-secret-canary: [\n")
     assert message.endswith("(expected <block end>, but found '?' at line 8, column 3)")
     assert "sk-secret-canary" not in message
+
+
+def test_a_callbacks_entry_naming_the_handler_class_is_refused(tmp_path: Path) -> None:
+    """Public report: a class in `callbacks:` loaded fine and was then never called."""
+    text = MINIMAL + "litellm_settings:\n  callbacks: [ccproxy.handler.CCProxyHandler]\n"
+    assert error_for(tmp_path, text) == (
+        "litellm_settings.callbacks: got 'ccproxy.handler.CCProxyHandler'; "
+        "expected the instance 'ccproxy.handler.proxy_handler_instance'"
+    )
+
+
+def test_a_context_window_that_is_not_a_positive_integer_is_refused(tmp_path: Path) -> None:
+    haiku = "{model: anthropic/claude-haiku-4-5-20251001}"
+    text = MINIMAL.replace(haiku, haiku + "\n    model_info: {max_input_tokens: '200000'}")
+    assert error_for(tmp_path, text) == (
+        "model_list[1].model_info.max_input_tokens: got '200000'; expected a positive integer"
+    )

@@ -18,7 +18,7 @@ import pytest
 from ccproxy import proxy
 from ccproxy.config import load_config
 
-from tests.support.fake_upstream import FakeUpstream
+from tests.support.fake_upstream import Answer, FakeUpstream
 from tests.support.proxy import BIN, MINIMAL_CONFIG, ProxyProcess, config_file, offline_env
 
 BILLING = "x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=cli;"
@@ -63,6 +63,13 @@ def default_proxy(
     env = {"CCPROXY_UPSTREAM_BASE": upstream.base_url, "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
     with ProxyProcess.ccproxy([], directory / "proxy.log", env=env) as started:
         yield started
+
+
+def test_it_says_where_it_listens_with_an_http_proxy_in_the_environment(tmp_path: Path) -> None:
+    """The readiness probe goes straight to the proxy, not through HTTP_PROXY."""
+    env = {"HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"}
+    with ProxyProcess.ccproxy([], tmp_path / "proxy.log", env=env) as started:
+        assert started.wait_for_line(f"ccproxy listening on http://127.0.0.1:{started.port}")
 
 
 class TestBuiltInDefault:
@@ -162,6 +169,34 @@ class TestBuiltInDefault:
         assert response.headers["x-ccproxy-route"] == label
         assert fresh_upstream.models() == [model]
 
+    @pytest.mark.parametrize(
+        "failure",
+        [None, Answer.error(401, "invalid x-api-key")],
+        ids=["no-key", "upstream-401"],
+    )
+    def test_one_clients_failing_credential_leaves_the_route_open_to_the_others(
+        self, default_proxy: ProxyProcess, fresh_upstream: FakeUpstream, failure: Answer | None
+    ) -> None:
+        """Each client brings its own key: its failure says nothing about the route's health."""
+        url = f"{default_proxy.base_url}/v1/messages?beta=true"
+        credential = {} if failure is None else {"x-api-key": "sk-ant-api03-someone-else"}
+        if failure is not None:
+            fresh_upstream.script("*", failure, times=1)
+
+        refused = httpx.post(
+            url, json=claude_code_turn(), headers=claude_code_headers(credential), timeout=60
+        )
+        served = httpx.post(
+            url,
+            json=claude_code_turn(),
+            headers=claude_code_headers({"x-api-key": CLIENT_KEY}),
+            timeout=60,
+        )
+
+        assert refused.status_code == 401, refused.text
+        assert refused.json()["type"] == "error"
+        assert served.status_code == 200, served.text
+
     @pytest.mark.parametrize("model", ["claude-opus-4-8", "claude-haiku-4-5-20251001"])
     def test_count_tokens_answers_for_claude_code_model_names(
         self, default_proxy: ProxyProcess, model: str
@@ -201,10 +236,12 @@ def read_http_response(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def run_ccproxy_start(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_ccproxy_start(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "ccproxy"), "start", *args],
-        env=offline_env(),
+        env=offline_env(env),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -220,6 +257,20 @@ class TestRefusals:
         assert result.returncode == 2
         assert "--host: got '0.0.0.0' with no proxy key" in result.stderr
         assert "listening" not in result.stdout
+
+    def test_a_port_out_of_range_is_a_bad_invocation(self) -> None:
+        result = run_ccproxy_start("--port", "99999")
+
+        assert result.returncode == 2
+        assert "'--port': 99999 is not in the range 1<=x<=65535" in result.stderr
+
+    def test_an_upstream_base_without_a_scheme_is_refused(self) -> None:
+        result = run_ccproxy_start(env={"CCPROXY_UPSTREAM_BASE": "127.0.0.1:8080"})
+
+        assert result.returncode == 1
+        assert "CCPROXY_UPSTREAM_BASE: got '127.0.0.1:8080'; expected a URL starting with" in (
+            result.stderr
+        )
 
     def test_a_callbacks_entry_naming_the_handler_class_is_refused(self, tmp_path: Path) -> None:
         """Public report: a class in `callbacks:` loaded fine and was then never called."""

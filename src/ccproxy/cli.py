@@ -28,7 +28,9 @@ config_option = click.option(
     help="Config file (LiteLLM proxy YAML with a ccproxy: section). Default: built-in.",
 )
 host_option = click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address.")
-port_option = click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
+port_option = click.option(
+    "--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535)
+)
 
 
 @click.group()
@@ -92,6 +94,8 @@ def check(config_path: Path | None) -> None:
     click.echo(f"{config.path}: ok")
     for label, name in config.settings.routes.items():
         click.echo(f"  {label:<13} -> {name} ({config.deployments[name].model})")
+    for label in config.unreachable_routes:
+        click.echo(f"Warning: ccproxy.routes.{label}: no rule in ccproxy.rules gives it", err=True)
 
 
 def _load(config_path: Path | None) -> Config:
@@ -111,5 +115,10 @@ def _read_request(request_file: Any) -> tuple[dict[str, Any], dict[str, str]]:
 
     if isinstance(document.get("body"), dict):
         headers = document.get("headers")
-        return document["body"], dict(headers) if isinstance(headers, dict) else {}
+        return document["body"], _headers(headers) if isinstance(headers, dict) else {}
     return document, {}
+
+
+def _headers(headers: dict[Any, Any]) -> dict[str, str]:
+    # HTTP header values are text; a number in a hand-written file means its digits.
+    return {str(name): str(value) for name, value in headers.items() if value is not None}

@@ -8,13 +8,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from ccproxy.errors import ConfigError
+from ccproxy.errors import ConfigError, validation_error
 from ccproxy.router import Deployment
 from ccproxy.rules import BUILTIN_RULES, DEFAULT_LABEL, DEFAULT_ORDER, Rule, load_rule
 
 BUILTIN_CONFIG_PATH = Path(__file__).with_name("default_config.yaml")
+
+# What `litellm_settings.callbacks` names: LiteLLM calls the hooks of an instance only.
+HANDLER_PATH = "ccproxy.handler.proxy_handler_instance"
+HANDLER_CLASS_PATH = "ccproxy.handler.CCProxyHandler"
 
 BUILTIN_LABELS = (DEFAULT_LABEL, *DEFAULT_ORDER)
 
@@ -34,6 +46,13 @@ class LogSettings(BaseModel):
 
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("format", "level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "level" else value.lower()
 
 
 class CCProxySettings(BaseModel):
@@ -75,6 +94,21 @@ class Config:
     settings: CCProxySettings
     deployments: dict[str, Deployment]
 
+    @property
+    def unreachable_routes(self) -> list[str]:
+        """Routed labels that no rule gives, so no request reaches their route."""
+        given = {spec.label for spec in self.settings.rules}
+        return [label for label in self.settings.routes if label not in given | {DEFAULT_LABEL}]
+
+    @property
+    def callbacks(self) -> list[str]:
+        """The import paths in `litellm_settings.callbacks`."""
+        settings = self.litellm.get("litellm_settings") or {}
+        callbacks = settings.get("callbacks") if isinstance(settings, dict) else None
+        if isinstance(callbacks, str):
+            return [callbacks]
+        return [entry for entry in callbacks or [] if isinstance(entry, str)]
+
     def build_rules(self) -> list[tuple[str, Rule]]:
         return [
             (spec.label, load_rule(f"ccproxy.rules[{index}].{spec.label}", spec.rule, spec.options))
@@ -92,6 +126,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     _check_routes(settings, deployments)
     config = Config(config_path, raw, settings, deployments)
     config.build_rules()
+    _check_callbacks(config)
 
     return config
 
@@ -129,18 +164,26 @@ def _deployments(model_list: object) -> dict[str, Deployment]:
         if not isinstance(name, str):
             raise ConfigError(f"model_list[{index}].model_name", name, "a string")
         params = entry.get("litellm_params") or {}
-        info = entry.get("model_info") or {}
-        window = info.get("max_input_tokens") if isinstance(info, dict) else None
         # LiteLLM balances load over entries sharing a model_name; the first describes them.
         deployments.setdefault(
             name,
             Deployment(
                 name=name,
                 model=str(params.get("model", name)) if isinstance(params, dict) else name,
-                max_input_tokens=window if isinstance(window, int) and window > 0 else None,
+                max_input_tokens=_window(index, entry.get("model_info")),
             ),
         )
     return deployments
+
+
+def _window(index: int, info: object) -> int | None:
+    window = info.get("max_input_tokens") if isinstance(info, dict) else None
+    if window is None:
+        return None
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        key = f"model_list[{index}].model_info.max_input_tokens"
+        raise ConfigError(key, window, "a positive integer")
+    return window
 
 
 def _settings(section: object) -> CCProxySettings:
@@ -149,9 +192,7 @@ def _settings(section: object) -> CCProxySettings:
     try:
         return CCProxySettings.model_validate(section)
     except ValidationError as error:
-        first = error.errors()[0]
-        key = ".".join(["ccproxy", *(str(part) for part in first["loc"])])
-        raise ConfigError(key, first.get("input"), first["msg"].lower()) from error
+        raise validation_error("ccproxy", error, CCProxySettings) from error
 
 
 def _check_routes(settings: CCProxySettings, deployments: dict[str, Deployment]) -> None:
@@ -173,6 +214,13 @@ def _check_routes(settings: CCProxySettings, deployments: dict[str, Deployment])
             if name not in deployments:
                 key = f"ccproxy.fallbacks.{label}[{index}]"
                 raise ConfigError(key, name, f"a model_name of: {known}")
+
+
+def _check_callbacks(config: Config) -> None:
+    # A class loads without complaint and is then never called: a silent loss of routing.
+    if HANDLER_CLASS_PATH in config.callbacks:
+        expected = f"the instance {HANDLER_PATH!r}"
+        raise ConfigError("litellm_settings.callbacks", HANDLER_CLASS_PATH, expected)
 
 
 def _rule_spec(index: int, item: object) -> RuleSpec:

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from ccproxy.config import Config, load_config
+from ccproxy.config import HANDLER_PATH, Config, load_config
 from ccproxy.errors import CCProxyError
 from ccproxy.logs import configure_logging
 
@@ -48,9 +48,6 @@ DEFAULT_KEEPALIVE_SECONDS = "75"
 
 PROXY_KEY_HEADER = b"x-litellm-api-key"
 
-HANDLER_PATH = "ccproxy.handler.proxy_handler_instance"
-HANDLER_CLASS_PATH = "ccproxy.handler.CCProxyHandler"
-
 READY_TIMEOUT = 300.0
 
 Scope = MutableMapping[str, Any]
@@ -61,7 +58,7 @@ def start(config_path: Path | None, host: str, port: int) -> int:
     """Serve until interrupted; returns the exit code: 1 for a bad config, 2 for a refused bind."""
     try:
         config = load_config(config_path)
-        check_callbacks(config)
+        check_upstream_base()
     except CCProxyError as error:
         print(f"ccproxy: {error}", file=sys.stderr)
         return 1
@@ -92,18 +89,17 @@ def configured_proxy_key(config: Config) -> str | None:
 def check_bind(host: str, proxy_key: str | None) -> None:
     """Refuse to listen beyond loopback when nothing stops other machines from using the proxy."""
     if proxy_key is None and not is_loopback(host):
-        expected = "127.0.0.1, or a proxy key in general_settings.master_key or LITELLM_MASTER_KEY"
+        expected = "a loopback address such as 127.0.0.1, or a proxy key in "
+        expected += "general_settings.master_key or LITELLM_MASTER_KEY"
         raise CCProxyError(f"--host: got {host!r} with no proxy key; expected {expected}")
 
 
-def check_callbacks(config: Config) -> None:
-    """Catch a callbacks entry naming the handler class: LiteLLM needs the instance."""
-    for entry in _callback_entries(config):
-        if entry == HANDLER_CLASS_PATH:
-            raise CCProxyError(
-                f"litellm_settings.callbacks: got {entry!r}, a class; "
-                f"expected the instance {HANDLER_PATH!r}"
-            )
+def check_upstream_base() -> None:
+    """Refuse an upstream base that LiteLLM would only fail on, request after request."""
+    base = os.environ.get(UPSTREAM_BASE_ENV)
+    if base is not None and not base.startswith(("http://", "https://")):
+        expected = "a URL starting with http:// or https://"
+        raise CCProxyError(f"{UPSTREAM_BASE_ENV}: got {base!r}; expected {expected}")
 
 
 def is_loopback(host: str) -> bool:
@@ -156,7 +152,7 @@ def _run_litellm(config: Config, host: str, port: int, open_auth: bool) -> int:
     from ccproxy.handler import proxy_handler_instance  # noqa: PLC0415
 
     proxy_handler_instance.configure(config)
-    if HANDLER_PATH not in _callback_entries(config):
+    if HANDLER_PATH not in config.callbacks:
         litellm.logging_callback_manager.add_litellm_callback(proxy_handler_instance)
     if open_auth:
         app.add_middleware(OpenProxyAuth)
@@ -169,14 +165,6 @@ def _run_litellm(config: Config, host: str, port: int, open_auth: bool) -> int:
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else 1
     return 0
-
-
-def _callback_entries(config: Config) -> list[str]:
-    settings = config.litellm.get("litellm_settings") or {}
-    callbacks = settings.get("callbacks") if isinstance(settings, dict) else None
-    if isinstance(callbacks, str):
-        return [callbacks]
-    return [entry for entry in callbacks or [] if isinstance(entry, str)]
 
 
 def _bundled_tokenizers() -> str:
@@ -192,11 +180,14 @@ def _announce_when_ready(host: str, port: int) -> None:
     url = f"http://{_url_host(host)}:{port}"
     probe = f"http://{_url_host(probe_host)}:{port}/health/liveliness"
 
+    # The probe goes straight to the proxy, whatever HTTP_PROXY says.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
     def watch() -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(probe, timeout=2) as response:
+                with opener.open(probe, timeout=2) as response:
                     if response.status == 200:
                         print(f"ccproxy listening on {url}", flush=True)
                         return

@@ -9,12 +9,13 @@ is a pydantic model gets its options validated, with errors that name the option
 from __future__ import annotations
 
 import importlib
+import traceback
 from fnmatch import fnmatchcase
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ccproxy.errors import ConfigError
+from ccproxy.errors import ConfigError, validation_error
 from ccproxy.features import RequestFeatures
 
 
@@ -31,7 +32,7 @@ class _BuiltinRule(BaseModel):
 class LongContextRule(_BuiltinRule):
     """More input than the default model should take: everything the model reads is counted."""
 
-    threshold: int = Field(default=60_000, gt=0)
+    threshold: int = Field(default=60_000, gt=0, strict=True)
 
     @property
     def token_limit(self) -> int:
@@ -72,7 +73,7 @@ class BackgroundRule(_BuiltinRule):
     """Chores: a haiku-class model asked for, or Claude Code's tool-less, thinking-less calls."""
 
     models: tuple[str, ...] = ("*haiku*",)
-    chores: bool = True
+    chores: bool = Field(default=True, strict=True)
 
     def match(self, request: RequestFeatures) -> str | None:
         model = request.model.lower()
@@ -91,7 +92,7 @@ class ThinkRule(_BuiltinRule):
     """The client asked for deeper reasoning: a thinking budget or a high effort level."""
 
     efforts: tuple[str, ...] = ("xhigh", "max")
-    min_budget: int = Field(default=1, gt=0)
+    min_budget: int = Field(default=1, gt=0, strict=True)
 
     def match(self, request: RequestFeatures) -> str | None:
         budget = request.thinking_budget
@@ -122,12 +123,16 @@ def load_rule(key: str, path: str, options: dict[str, Any]) -> Rule:
         try:
             rule = rule_class.model_validate(options)
         except ValidationError as error:
-            raise _option_error(key, error) from error
+            raise validation_error(key, error, rule_class) from error
     else:
         try:
             rule = rule_class(**options)
         except TypeError as error:
             raise ConfigError(key, options, f"options {path} accepts ({error})") from error
+        except Exception as error:
+            # The class only, and where: the message of a user's code is not ours to print.
+            expected = f"options {path} accepts ({raised(error)})"
+            raise ConfigError(key, options, expected) from error
 
     if not isinstance(rule, Rule):
         raise ConfigError(key, path, "a class whose instances have match(request)")
@@ -142,13 +147,19 @@ def _import(key: str, path: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise ConfigError(key, path, f"an importable module ({error})") from error
+    except Exception as error:  # a user's module may fail to compile or raise as it runs
+        raise ConfigError(key, path, f"a module that imports ({raised(error)})") from error
     try:
         return getattr(module, attribute)
     except AttributeError as error:
         raise ConfigError(key, path, f"a class {attribute!r} in module {module_name}") from error
 
 
-def _option_error(key: str, error: ValidationError) -> ConfigError:
-    first = error.errors()[0]
-    location = ".".join(str(part) for part in first["loc"])
-    return ConfigError(f"{key}.{location}", first.get("input"), first["msg"].lower())
+def raised(error: BaseException) -> str:
+    """An exception's class and where it was raised, without its message."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{type(error).__name__} at {error.filename}:{error.lineno}"
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return type(error).__name__
+    return f"{type(error).__name__} at {frames[-1].filename}:{frames[-1].lineno}"
