@@ -516,7 +516,7 @@ class TestHookInProcess:
     def test_a_config_that_fails_to_load_leaves_requests_unrouted_and_says_why(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_stream: io.StringIO
     ) -> None:
-        """The proxy keeps serving what LiteLLM can serve; the log names the error class."""
+        """The proxy keeps serving what LiteLLM can serve; the log says what is wrong."""
         broken = OPENAI_ROUTE_CONFIG.replace("default: sonnet", "default: nowhere")
         monkeypatch.setenv("CCPROXY_CONFIG", str(config_file(tmp_path, broken)))
         handler = CCProxyHandler()
@@ -528,9 +528,10 @@ class TestHookInProcess:
         assert (first, again) == (None, None)
         assert data["model"] == "claude-opus-4-8"
         records = log_records(log_stream)
-        assert [(r["event"], r["error_class"]) for r in records] == [
-            ("config_failed", "ConfigError")
+        assert [(r["event"], r["config_key"]) for r in records] == [
+            ("config_failed", "ccproxy.routes.default")
         ]
+        assert records[0]["error"].startswith("ccproxy.routes.default: got 'nowhere'; expected")
 
     def test_the_route_header_names_the_label_the_hook_chose(self) -> None:
         handler = CCProxyHandler(load_config(None))

@@ -231,3 +231,23 @@ def test_an_invalid_edit_keeps_the_running_routes_and_the_log_says_why(
     assert failure["error"].startswith("ccproxy.routes.default: got 'nosuch'; expected")
     assert failure["config"] == str(served_config)
     assert routed_model(proxy, upstream) == OPUS
+
+
+def test_an_edited_log_level_takes_effect_on_the_next_requests(
+    proxy: ProxyProcess, upstream: FakeUpstream, served_config: Path
+) -> None:
+    reloads = len(proxy.records(event="config_reloaded"))
+
+    served_config.write_text(MINIMAL_CONFIG + "  log: {level: WARNING}\n")
+
+    assert wait_for_route(proxy, upstream, SONNET) == SONNET
+    assert proxy.wait_for_records(event="config_reloaded", count=reloads + 1)
+    response = httpx.post(
+        f"{proxy.base_url}/v1/messages",
+        json={"model": SONNET, "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]},
+        headers=ANTHROPIC_HEADERS,
+        timeout=30,
+    )
+    assert response.status_code == 200
+    call_id = response.headers["x-litellm-call-id"]
+    assert proxy.wait_for_records(litellm_call_id=call_id, timeout=2.0) == []

@@ -29,7 +29,7 @@ import structlog
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
-from ccproxy.config import Config, load_config
+from ccproxy.config import Config, LogSettings, load_config
 from ccproxy.credentials import client_credential_routes, drop_client_credentials
 from ccproxy.decider import Decider, Decision
 from ccproxy.errors import ConfigError
@@ -87,6 +87,7 @@ class CCProxyHandler(CustomLogger):
         self._attempts_logged = _RecentKeys(capacity=_RECENT_CALLS)
         # True while the logs run on defaults because no config could be read yet.
         self._logs_on_defaults = False
+        self._log_settings: LogSettings | None = None
         if config is not None:
             self.configure(config)
 
@@ -100,6 +101,7 @@ class CCProxyHandler(CustomLogger):
     def configure(self, config: Config, decider: Decider | None = None) -> None:
         """Route with ``config`` (and ``decider``, by default the config's own) from now on."""
         self._decider = decider if decider is not None else Decider.from_config(config)
+        self._log_settings = config.settings.log
         self._credential_routes = client_credential_routes(config.litellm.get("model_list"))
         self._fallbacks = FallbackPlan.from_config(config)
         if self._watcher is None or self._watcher.path != config.path:
@@ -228,6 +230,8 @@ class CCProxyHandler(CustomLogger):
             await self._load_configured()
         fresh = await self._watcher.poll() if self._watcher is not None else None
         if fresh is not None:
+            if fresh.settings.log != self._log_settings:
+                self._set_up_logs(fresh, reconfigure=True)
             self.configure(fresh)
         return self._decider
 
@@ -249,14 +253,17 @@ class CCProxyHandler(CustomLogger):
             _log_config_failed(path, error)
             return
 
+        recovered = self._failed_version is not None
         self._failed_version = None
         self.configure(config)
         self._set_up_logs(config)
+        if recovered:
+            logger.info("config_loaded", config=str(path))
 
-    def _set_up_logs(self, config: Config | None) -> None:
+    def _set_up_logs(self, config: Config | None, reconfigure: bool = False) -> None:
         """Log as the config says, or on defaults until one loads, unless the logs are set up
-        already (``ccproxy start`` does it before LiteLLM starts)."""
-        if structlog.is_configured() and not self._logs_on_defaults:
+        already (``ccproxy start`` does it before LiteLLM starts) and this is no reload."""
+        if structlog.is_configured() and not self._logs_on_defaults and not reconfigure:
             return
         if config is None:
             configure_logging()
@@ -307,13 +314,15 @@ def _log_fault(event: str, data: Mapping[str, Any], endpoint: str | None, error:
 
 
 def _log_config_failed(path: Path | None, error: Exception) -> None:
-    # A ConfigError names the key at fault; other errors only by class, as their
-    # messages are not ours to vouch for.
+    # A ConfigError's message is ours: key, value described, expectation. Other errors
+    # only by class, as their messages are not ours to vouch for.
+    ours = isinstance(error, ConfigError)
     logger.error(
         "config_failed",
         config=str(path) if path is not None else None,
         config_key=error.key if isinstance(error, ConfigError) else None,
-        error_class=type(error).__name__,
+        error=str(error) if ours else None,
+        error_class=None if ours else type(error).__name__,
     )
 
 
