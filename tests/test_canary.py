@@ -1,8 +1,9 @@
 """No secret and no content reaches the proxy's output, even with ccproxy logging at DEBUG.
 
 Every secret and every piece of content carries its own canary string; after streaming and
-JSON requests on both endpoints, token counting, an upstream failure, a dropped connection
-and bad bodies, not one canary may appear anywhere in what the proxy printed.
+JSON requests on both endpoints, token counting, an upstream failure, an upstream error that
+quotes the prompt, a dropped connection and bad bodies, not one canary may appear anywhere in
+what the proxy printed: ccproxy's lines or LiteLLM's.
 """
 
 from __future__ import annotations
@@ -112,6 +113,15 @@ def send_everything(client: httpx.Client, upstream: FakeUpstream) -> list[str]:
     upstream.script("*", Answer.error(500, "upstream broke"))
     failed = client.post("/v1/messages", json=messages_body(False), headers=API_KEY)
     assert failed.status_code >= 500
+
+    # An upstream that quotes the request in its error: LiteLLM logs the error's text.
+    upstream.script("*", Answer.error(400, f"prompt is too long: {CANARIES['prompt']}"))
+    for path, body in (
+        ("/v1/messages", messages_body(True)),
+        ("/v1/chat/completions", chat_body(False)),
+    ):
+        echoed = client.post(path, json=body, headers=API_KEY)
+        assert echoed.status_code == 400
     upstream.script("*", Answer.close())
     dropped = client.post("/v1/messages", json=messages_body(True), headers=OAUTH)
     assert dropped.status_code >= 500 or "error" in dropped.text

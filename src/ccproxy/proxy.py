@@ -6,7 +6,8 @@ handler reads. It binds to loopback unless a proxy key is configured, and refuse
 address without one. With no proxy key, clients need none either: their own ``x-api-key`` or
 OAuth bearer goes to the Anthropic routes, which LiteLLM forwards only when a request names
 its proxy key separately, so requests are marked as carrying an empty proxy key
-(:class:`OpenProxyAuth`).
+(:class:`OpenProxyAuth`). Once it serves, LiteLLM's own log lines lose their text, which
+can quote requests (:mod:`ccproxy.litellm_logs`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from ccproxy.config import HANDLER_PATH, Config, load_config
 from ccproxy.errors import CCProxyError
+from ccproxy.litellm_logs import WithheldWhileServing, withhold_litellm_text
 from ccproxy.logs import configure_logging
 
 DEFAULT_UPSTREAM_BASE = "https://api.anthropic.com"
@@ -71,7 +73,6 @@ def start(config_path: Path | None, host: str, port: int) -> int:
 
     prepare_environment(config, proxy_key)
     configure_logging(config.settings.log.format, config.settings.log.level)
-    _announce_when_ready(host, port)
     return _run_litellm(config, host, port, open_auth=proxy_key is None)
 
 
@@ -151,6 +152,8 @@ def _run_litellm(config: Config, host: str, port: int, open_auth: bool) -> int:
 
     from ccproxy.handler import proxy_handler_instance  # noqa: PLC0415
 
+    withheld = withhold_litellm_text()
+    _announce_when_ready(host, port, on_ready=lambda: _set_serving(withheld))
     proxy_handler_instance.configure(config)
     if HANDLER_PATH not in config.callbacks:
         litellm.logging_callback_manager.add_litellm_callback(proxy_handler_instance)
@@ -174,7 +177,12 @@ def _bundled_tokenizers() -> str:
     return str(Path(spec.origin).parent / "litellm_core_utils" / "tokenizers")
 
 
-def _announce_when_ready(host: str, port: int) -> None:
+def _set_serving(filters: list[WithheldWhileServing]) -> None:
+    for withheld in filters:
+        withheld.serving = True
+
+
+def _announce_when_ready(host: str, port: int, on_ready: Callable[[], None]) -> None:
     """Print the address on stdout once the proxy answers, from a watcher thread."""
     probe_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
     url = f"http://{_url_host(host)}:{port}"
@@ -189,6 +197,7 @@ def _announce_when_ready(host: str, port: int) -> None:
             try:
                 with opener.open(probe, timeout=2) as response:
                     if response.status == 200:
+                        on_ready()
                         print(f"ccproxy listening on {url}", flush=True)
                         return
             except OSError:
