@@ -273,6 +273,7 @@ def test_a_400_reaches_the_client_unchanged_and_without_a_fallback(
     assert body["type"] == "error"
     assert body["error"]["type"] == "invalid_request_error"
     assert body["error"]["message"] == message
+    assert reply.headers["x-ccproxy-route"] == "default"
     assert fresh_upstream.models() == [SONNET]
 
 
@@ -295,6 +296,7 @@ def test_when_every_route_fails_each_is_tried_within_its_retries_then_the_client
     reply = send(proxy, endpoint, plain_request(stream=True))
 
     assert reply.status == client_status
+    assert reply.headers["x-ccproxy-route"] == "default"
     assert "route down" in reply.error()["message"]
     assert fresh_upstream.models() == expected
     # Nothing more reaches the upstream once the client has its answer.

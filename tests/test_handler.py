@@ -315,17 +315,39 @@ class TestLogLines:
         lines = routing_proxy.records(litellm_call_id=call_id)
         assert [(line["event"], line["status"]) for line in lines] == [("rejected", 400)]
 
+    @pytest.mark.parametrize("payload", [b'{"model": ', b"[1, 2]"], ids=["not-json", "array"])
+    def test_a_body_litellm_cannot_parse_has_one_rejected_line_and_no_attempt(
+        self, client: httpx.Client, routing_proxy: ProxyProcess, payload: bytes
+    ) -> None:
+        send_sentinel_and_wait(client, routing_proxy)
+        before = len(routing_proxy.records())
+
+        response = client.post(
+            "/v1/messages", content=payload, headers={"content-type": "application/json"}
+        )
+        sentinel = send_sentinel_and_wait(client, routing_proxy)
+
+        assert response.status_code == 400
+        lines = [
+            line
+            for line in routing_proxy.records()[before:]
+            if line.get("litellm_call_id") != sentinel
+        ]
+        assert [(line["event"], line["status"]) for line in lines] == [("rejected", 400)]
+
     def test_no_decision_fell_back_to_the_default_route(self, routing_proxy: ProxyProcess) -> None:
         """Every request so far was decided by the rules, not by the fail-safe."""
         assert routing_proxy.records(event="decision_failed") == []
 
 
-def send_sentinel_and_wait(client: httpx.Client, proxy: ProxyProcess) -> None:
-    """Send one more request and wait for its outcome line; earlier outcomes precede it."""
+def send_sentinel_and_wait(client: httpx.Client, proxy: ProxyProcess) -> str:
+    """Send one more request and wait for its outcome line; earlier outcomes precede it.
+    Returns its call id."""
     body, headers = messages_body("default")
     response = client.post("/v1/messages", json=body, headers=headers)
     call_id = response.headers["x-litellm-call-id"]
     assert proxy.wait_for_records(event="success", litellm_call_id=call_id)
+    return call_id
 
 
 class TestCountTokens:

@@ -44,11 +44,12 @@ from ccproxy.outcomes import (
     success_fields,
 )
 from ccproxy.reload import ConfigWatcher
+from ccproxy.route_header import ROUTE_HEADER, remember_label
+from ccproxy.rules import DEFAULT_LABEL
 from ccproxy.thinking import keep_thinking_off
 from ccproxy.upstream_error import answer_with_upstream_error
 from ccproxy.validation import find_problem
 
-ROUTE_HEADER = "x-ccproxy-route"
 CONFIG_ENV = "CCPROXY_CONFIG"
 
 # The call types the handler routes, with the endpoint each one serves.
@@ -171,7 +172,7 @@ class CCProxyHandler(CustomLogger):
             if endpoint == ENDPOINTS["anthropic_messages"]:
                 answer_with_upstream_error(original_exception)
             if self._outcomes_logged.add(request_data.get("litellm_call_id")):
-                logger.warning("failure", **failure_fields(request_data, original_exception))
+                _log_failure(request_data, original_exception, endpoint)
         except Exception as error:  # noqa: BLE001 - the hook boundary: LiteLLM would log a traceback
             _log_fault("failure_hook_failed", request_data, endpoint, error)
 
@@ -184,7 +185,10 @@ class CCProxyHandler(CustomLogger):
     ) -> None:
         """Log an ``attempt_failed`` line for each failed try of a route: retries, fallbacks."""
         self._attempts_logged.add(request_data.get("litellm_call_id"))
-        logger.warning("attempt_failed", **attempt_fields(request_data, exception))
+        fields = attempt_fields(request_data, exception)
+        # LiteLLM reports a body it refused to parse here too, though no route was tried.
+        if fields.get("tried_route"):
+            logger.warning("attempt_failed", **fields)
 
     async def async_log_failure_event(
         self, kwargs: dict[str, Any], response_obj: object, start_time: Any, end_time: Any
@@ -194,8 +198,11 @@ class CCProxyHandler(CustomLogger):
         LiteLLM reports here once per request, for its first failed try, after the
         deployment hook when that one saw it. The request's outcome is logged elsewhere.
         """
-        if self._attempts_logged.add(kwargs.get("litellm_call_id")):
-            logger.warning("attempt_failed", **attempt_fields_from_event(kwargs))
+        if not self._attempts_logged.add(kwargs.get("litellm_call_id")):
+            return
+        fields = attempt_fields_from_event(kwargs)
+        if fields.get("tried_route"):  # else no route was tried: see the deployment hook
+            logger.warning("attempt_failed", **fields)
 
     def _route(
         self, data: dict[str, Any], decision: Decision, call_type: str, endpoint: str
@@ -207,6 +214,7 @@ class CCProxyHandler(CustomLogger):
             drop_client_credentials(data)
 
         _bucket(data, call_type)[METADATA_KEY] = _carried(decision, endpoint, data)
+        remember_label(decision.label)
         logger.info("decision", **_decision_fields(decision, endpoint, data))
 
     def _reject(self, data: Mapping[str, Any], endpoint: str, problem: str) -> None:
@@ -220,6 +228,7 @@ class CCProxyHandler(CustomLogger):
 
     def _route_to_default(self, data: dict[str, Any], decider: Decider) -> None:
         default = decider.router.default.name
+        remember_label(DEFAULT_LABEL)
         data["model"] = default
         data.pop("fallbacks", None)
         if default not in self._credential_routes:
@@ -301,6 +310,16 @@ async def _decide(decider: Decider, data: dict[str, Any], endpoint: str) -> Deci
     except Exception as error:  # noqa: BLE001 - the hook boundary: the request still goes out
         _log_fault("decision_failed", data, endpoint, error)
         return decider.default_decision(f"decider failed: {type(error).__name__}")
+
+
+def _log_failure(data: Mapping[str, Any], error: Exception, endpoint: str | None) -> None:
+    fields = failure_fields(data, error)
+    # A 400 before any decision: LiteLLM refused the body (not JSON, not an object).
+    if request_carried(data) is None and fields.get("status") == 400:
+        call_id = data.get("litellm_call_id")
+        logger.info("rejected", litellm_call_id=call_id, endpoint=endpoint, status=400)
+        return
+    logger.warning("failure", **fields)
 
 
 def _log_fault(event: str, data: Mapping[str, Any], endpoint: str | None, error: Exception) -> None:

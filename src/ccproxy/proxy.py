@@ -27,6 +27,7 @@ from ccproxy.config import HANDLER_PATH, Config, load_config
 from ccproxy.errors import CCProxyError
 from ccproxy.litellm_logs import WithheldWhileServing, withhold_litellm_text
 from ccproxy.logs import configure_logging
+from ccproxy.route_header import RouteHeaderMiddleware
 
 DEFAULT_UPSTREAM_BASE = "https://api.anthropic.com"
 UPSTREAM_BASE_ENV = "CCPROXY_UPSTREAM_BASE"
@@ -157,6 +158,7 @@ def _run_litellm(config: Config, host: str, port: int, open_auth: bool) -> int:
     proxy_handler_instance.configure(config)
     if HANDLER_PATH not in config.callbacks:
         litellm.logging_callback_manager.add_litellm_callback(proxy_handler_instance)
+    app.add_middleware(RouteHeaderMiddleware)
     if open_auth:
         app.add_middleware(OpenProxyAuth)
 
