@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -290,10 +290,36 @@ def test_starts_a_proxy_when_none_answers_and_stops_it_after(tmp_path: Path) -> 
     assert result.stdout.strip() == "answer through the started proxy"
     assert upstream.models() == [SONNET]
     assert f"starting a proxy on http://127.0.0.1:{port}" in result.stderr
-    [log] = tmp_path.glob(f"ccproxy-run-{port}-*.log")
-    assert f"(log: {log})" in result.stderr
+    assert f"(log: {tmp_path}/ccproxy-run-{port}-" in result.stderr
+    assert list(tmp_path.glob(f"ccproxy-run-{port}-*.log")) == []  # it served: no log is kept
     assert not _accepts_connections(port)
     assert _processes_mentioning(f"--port {port}") == []
+
+
+def test_a_proxy_already_listening_is_used_and_named(live_port: int, config_file: Path) -> None:
+    argv = ccproxy_run(live_port, sys.executable, "-c", "pass", config=config_file)
+
+    result = run(argv, offline_env())
+
+    assert result.returncode == 0, result.stderr
+    assert f"using the proxy that answers on http://127.0.0.1:{live_port}" in result.stderr
+    assert "starting a proxy" not in result.stderr
+
+
+def test_a_proxy_started_for_a_killed_ccproxy_run_stops_too(tmp_path: Path) -> None:
+    port = free_port()
+    with FakeUpstream() as upstream:
+        config = tmp_path / "ccproxy.yaml"
+        config.write_text(_config(upstream.base_url))
+        argv = ccproxy_run(port, sys.executable, "-c", "import time; time.sleep(60)", config=config)
+        runner = subprocess.Popen(argv, env=offline_env({"TMPDIR": str(tmp_path)}))
+        try:
+            _wait_until(lambda: _accepts_connections(port), timeout=120)
+        finally:
+            runner.kill()
+            runner.wait()
+
+        _wait_until(lambda: _processes_mentioning(f"--port {port}") == [], timeout=30)
 
 
 def test_a_proxy_that_cannot_start_fails_with_exit_1_and_says_why(
@@ -311,6 +337,13 @@ def test_a_proxy_that_cannot_start_fails_with_exit_1_and_says_why(
     assert "the proxy did not start" in result.stderr
     assert "'0.0.0.0' with no proxy key" in result.stderr
     assert "ran" not in result.stdout
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not true within {timeout:g} s"
+        time.sleep(0.2)
 
 
 def _accepts_connections(port: int) -> bool:

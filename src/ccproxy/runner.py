@@ -11,6 +11,7 @@ it; it is stopped with its whole process group once the command has exited.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
 import os
 import shutil
@@ -48,6 +49,8 @@ WILDCARD_HOSTS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
 
 def run_command(config_path: Path | None, host: str, port: int, command: list[str]) -> int:
     """Run `command` with the proxy at host:port; returns its exit code (1 or 2 for our own)."""
@@ -68,7 +71,10 @@ def run_command(config_path: Path | None, host: str, port: int, command: list[st
 
     with SignalRelay() as relay:
         proxy = None
-        if not proxy_is_live(host, port):
+        if proxy_is_live(host, port):
+            # Its own config serves, whatever --config says: tell the user which proxy it is.
+            _say(f"using the proxy that answers on {client_base_url(host, port)}")
+        else:
             proxy = StartedProxy.launch(config_path, host, port)
             if not proxy.wait_until_live(host, port, relay):
                 proxy.stop()
@@ -78,6 +84,7 @@ def run_command(config_path: Path | None, host: str, port: int, command: list[st
         finally:
             if proxy is not None:
                 proxy.stop()
+                proxy.discard_log()
 
 
 def client_base_url(host: str, port: int) -> str:
@@ -186,6 +193,7 @@ class StartedProxy:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_stop_with_parent,  # noqa: PLW1509 - ccproxy run runs no threads
         )
         log.close()
         _say(
@@ -214,6 +222,10 @@ class StartedProxy:
             _say(f"  {line}")
         return EXIT_FAILED
 
+    def discard_log(self) -> None:
+        """Remove the log of a proxy that served and stopped: nothing in it is needed."""
+        self.log_path.unlink(missing_ok=True)
+
     def stop(self) -> None:
         """Ask the proxy's process group to stop, then kill whatever is left of it."""
         if self.process.poll() is None:
@@ -223,6 +235,18 @@ class StartedProxy:
         # Children of the proxy may outlive it; the group id is still the proxy's pid.
         _signal_group(self.process.pid, signal.SIGKILL)
         self.process.wait()
+
+
+def _stop_with_parent() -> None:
+    """In the started proxy, before it runs: be sent SIGTERM if `ccproxy run` dies.
+
+    A killed `ccproxy run` (SIGKILL) cannot stop its proxy itself; on Linux the kernel can.
+    Elsewhere the proxy outlives it, as any child would.
+    """
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _in_terminal_foreground() -> bool:
