@@ -115,3 +115,15 @@ def test_explain_reads_header_values_that_are_not_strings(tmp_path: Path) -> Non
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["label"] == "default"
+
+
+def test_the_readmes_explain_example_prints_what_the_readme_shows() -> None:
+    repo = Path(__file__).resolve().parents[1]
+    command = "$ .venv/bin/ccproxy explain examples/title_chore.json\n"
+    readme = (repo / "README.md").read_text()
+    shown = readme[readme.index(command) + len(command) :].split("```", 1)[0]
+
+    result = ccproxy("explain", str(repo / "examples" / "title_chore.json"))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(shown)
