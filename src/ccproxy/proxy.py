@@ -4,10 +4,12 @@ Before LiteLLM is imported it sets LiteLLM's offline switches and a longer keep-
 the user set them), the upstream base of the built-in default, and the config path the
 handler reads. It binds to loopback unless a proxy key is configured, and refuses any other
 address without one. With no proxy key, clients need none either: their own ``x-api-key`` or
-OAuth bearer goes to the Anthropic routes, which LiteLLM forwards only when a request names
-its proxy key separately, so requests are marked as carrying an empty proxy key
-(:class:`OpenProxyAuth`). Once it serves, LiteLLM's own log lines lose their text, which
-can quote requests (:mod:`ccproxy.litellm_logs`).
+OAuth bearer goes to the Anthropic routes that have no key of their own, which LiteLLM
+forwards only when a request names its proxy key separately, so when there are such routes,
+requests are marked as carrying an empty proxy key (:class:`OpenProxyAuth`). Once it
+serves, LiteLLM's own log lines lose their text, which can quote requests
+(:mod:`ccproxy.litellm_logs`), and every routed response names its label
+(:mod:`ccproxy.route_header`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ccproxy.config import HANDLER_PATH, Config, load_config
+from ccproxy.credentials import client_credential_routes
 from ccproxy.errors import CCProxyError
 from ccproxy.litellm_logs import WithheldWhileServing, withhold_litellm_text
 from ccproxy.logs import configure_logging
@@ -74,7 +77,10 @@ def start(config_path: Path | None, host: str, port: int) -> int:
 
     prepare_environment(config, proxy_key)
     configure_logging(config.settings.log.format, config.settings.log.level)
-    return _run_litellm(config, host, port, open_auth=proxy_key is None)
+    # Only a route that takes the client's key needs it marked; elsewhere the mark costs
+    # LiteLLM's credential-forwarding work on every request for nothing.
+    forwards = bool(client_credential_routes(config.litellm.get("model_list")))
+    return _run_litellm(config, host, port, open_auth=proxy_key is None and forwards)
 
 
 def configured_proxy_key(config: Config) -> str | None:
