@@ -45,7 +45,7 @@ class Reading:
     bytes: int = 0  # the pieces' UTF-8 size, an upper bound of their tokens
 
     def add(self, piece: object) -> None:
-        if isinstance(piece, str | bytes) and piece:
+        if isinstance(piece, Piece) and piece:  # the alias: `str | bytes` is rebuilt per call
             self.pieces.append(piece)
             self.bytes += byte_length(piece)
 
