@@ -101,6 +101,13 @@ def test_a_tagged_request_is_subagent(decider: Decider) -> None:
     assert label_of(decider, cc.main_turn(), {"x-ccproxy-tags": "subagent"}) == "subagent"
 
 
+@pytest.mark.parametrize("tags", [["subagent"], "subagent", "team-a, Subagent"])
+def test_a_request_tagged_in_its_metadata_is_subagent(decider: Decider, tags: object) -> None:
+    body = cc.main_turn()
+    body["metadata"] = {**body["metadata"], "ccproxy_tags": tags}
+    assert label_of(decider, body) == "subagent"
+
+
 def test_a_3mb_conversation_is_long_context_even_when_it_is_a_chore(decider: Decider) -> None:
     body = cc.title_chore(first_message=cc.prose(3_000_000))
     decision = decider.decide(body, cc.claude_code_headers())

@@ -132,8 +132,11 @@ def _claude_code_headers(headers: Mapping[str, str]) -> bool:
 def _tags(headers: Mapping[str, str], body: Mapping[str, Any]) -> frozenset[str]:
     raw = headers.get(TAGS_HEADER, "")
     metadata = body.get("metadata")
-    if isinstance(metadata, Mapping) and isinstance(metadata.get("ccproxy_tags"), list):
-        raw += "," + ",".join(str(tag) for tag in metadata["ccproxy_tags"])
+    tagged = metadata.get("ccproxy_tags") if isinstance(metadata, Mapping) else None
+    if isinstance(tagged, list):
+        raw += "," + ",".join(str(tag) for tag in tagged)
+    elif isinstance(tagged, str):  # one tag, or several as the header writes them
+        raw += "," + tagged
     return frozenset(tag.strip().lower() for tag in raw.split(",") if tag.strip())
 
 
