@@ -135,6 +135,12 @@ def test_the_error_names_the_field_but_never_echoes_its_value(client: httpx.Clie
     assert secret not in message
 
 
+def test_a_number_found_is_shown_in_the_error(client: httpx.Client) -> None:
+    response = client.post("/v1/messages", content=changed(GOOD_MESSAGES, max_tokens=0))
+
+    assert response.json()["error"]["message"] == "max_tokens: expected a positive integer, got 0"
+
+
 def assert_anthropic_error(body: object) -> None:
     assert isinstance(body, dict)
     assert body["type"] == "error"

@@ -64,22 +64,22 @@ def test_chat_needs_no_max_tokens() -> None:
     ("change", "expected"),
     [
         ({"model": None}, "model: expected a model name, got null"),
-        ({"model": "  "}, "model: expected a model name, got a string"),
-        ({"model": 4}, "model: expected a model name, got an integer"),
+        ({"model": "  "}, "model: expected a model name, got a string of only whitespace"),
+        ({"model": 4}, "model: expected a model name, got 4"),
         ({"messages": "hi"}, "messages: expected a non-empty list of messages, got a string"),
         ({"messages": []}, "messages: expected a non-empty list of messages, got an empty list"),
         (
             {"messages": [3]},
-            "messages[0]: expected an object with role and content, got an integer",
+            "messages[0]: expected an object with role and content, got 3",
         ),
         ({"messages": [{"content": "x"}]}, "messages[0].role: expected a role name, got null"),
         ({"max_tokens": "9"}, "max_tokens: expected a positive integer, got a string"),
-        ({"max_tokens": 1.0}, "max_tokens: expected a positive integer, got a number"),
-        ({"max_tokens": False}, "max_tokens: expected a positive integer, got a boolean"),
-        ({"max_tokens": -1}, "max_tokens: expected a positive integer, got an integer"),
-        ({"stream": 1}, "stream: expected true or false, got an integer"),
+        ({"max_tokens": 1.0}, "max_tokens: expected a positive integer, got 1.0"),
+        ({"max_tokens": False}, "max_tokens: expected a positive integer, got false"),
+        ({"max_tokens": -1}, "max_tokens: expected a positive integer, got -1"),
+        ({"stream": 1}, "stream: expected true or false, got 1"),
         ({"tools": {}}, "tools: expected a list of tools, got an object"),
-        ({"system": 5}, "system: expected a string or a list of text blocks, got an integer"),
+        ({"system": 5}, "system: expected a string or a list of text blocks, got 5"),
         ({"system": ["text"]}, "system[0]: expected a content block with a type, got a string"),
         ({"thinking": "on"}, "thinking: expected an object, got a string"),
         ({"metadata": []}, "metadata: expected an object, got an empty list"),
@@ -114,6 +114,31 @@ def test_anthropic_content_may_not_be_null() -> None:
     problem = find_problem(body, MESSAGES)
 
     assert problem == "messages[0].content: expected a string or a list of content blocks, got null"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"max_tokens": 0}, "max_tokens: expected a positive integer, got 0"),
+        ({"max_tokens": True}, "max_tokens: expected a positive integer, got true"),
+        ({"max_tokens": 2.5}, "max_tokens: expected a positive integer, got 2.5"),
+        ({"stream": 0}, "stream: expected true or false, got 0"),
+    ],
+)
+def test_a_number_or_boolean_found_is_shown_as_it_is(change: dict[str, Any], expected: str) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, **change}, MESSAGES) == expected
+
+
+def test_an_empty_string_is_told_apart_from_other_strings() -> None:
+    problem = find_problem({**CLAUDE_CODE_TURN, "model": ""}, MESSAGES)
+
+    assert problem == "model: expected a model name, got an empty string"
+
+
+def test_an_integer_too_long_to_read_is_described_not_shown() -> None:
+    problem = find_problem({**CLAUDE_CODE_TURN, "max_tokens": -(10**40)}, MESSAGES)
+
+    assert problem == "max_tokens: expected a positive integer, got an integer too large to show"
 
 
 def test_a_problem_never_quotes_the_value() -> None:

@@ -3,18 +3,23 @@
 LiteLLM itself rejects bodies that are not JSON objects or lack ``messages``; others it
 forwards or turns into a 500 (``messages`` not a list, ``max_tokens`` a string). The handler
 asks :func:`find_problem` about every body and answers a problem with a 400 in the
-client's own error shape. A problem names the field and what was expected, and the type
-that was found: never the value, which may be request content.
+client's own error shape. A problem names the field and what was expected, and what was
+found: a number or boolean as it is, anything else by its kind, never its value: strings,
+lists and objects may be request content.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 ANTHROPIC_MESSAGES = "anthropic_messages"
 
 _ANTHROPIC_OBJECT_FIELDS = ("thinking", "metadata", "tool_choice", "output_config")
+
+# Integers shown in full up to this size; a longer one would only clutter the message.
+_SHOWN_INTEGER_LIMIT = 10**15
 
 
 def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
@@ -116,11 +121,28 @@ def _expected(field: str, what: str, found: object) -> str:
 def _kind(value: object) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, list) and not value:
-        return "an empty list"
+    if isinstance(value, bool | int | float):
+        return _number(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
     if isinstance(value, Mapping):
         return "an object"
-    names = {str: "a string", int: "an integer", float: "a number", list: "a list"}
-    return names.get(type(value), type(value).__name__)
+    return type(value).__name__
+
+
+def _number(value: bool | int | float) -> str:
+    # Numbers and booleans are not request content: "got 0" says more than "got an integer".
+    if isinstance(value, int) and abs(value) >= _SHOWN_INTEGER_LIMIT:
+        return "an integer too large to show"
+    return json.dumps(value)
+
+
+def _string(value: str) -> str:
+    # A string may be a prompt: only its emptiness is told.
+    if not value:
+        return "an empty string"
+    if not value.strip():
+        return "a string of only whitespace"
+    return "a string"
