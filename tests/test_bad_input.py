@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -24,6 +24,21 @@ GOOD_CHAT: dict[str, Any] = {
 }
 
 
+class Sent(NamedTuple):
+    """A body sent with a content type other than JSON's."""
+
+    content: bytes
+    content_type: str
+
+
+Payload = bytes | Sent
+
+FORM = "application/x-www-form-urlencoded"
+
+# Deeper than LiteLLM's JSON parsers go (orjson stops at 1024 levels, json at the recursion limit).
+TOO_DEEP = b"[" * 5000 + b"]" * 5000
+
+
 def changed(good: dict[str, Any], **fields: Any) -> bytes:
     """``good`` with ``fields`` replaced (a field set to ... is removed), as JSON."""
     body = {**good, **fields}
@@ -37,7 +52,7 @@ def both(**fields: Any) -> dict[str, bytes]:
     }
 
 
-def raw(payload: bytes) -> dict[str, bytes]:
+def raw(payload: Payload) -> dict[str, Payload]:
     return {"/v1/messages": payload, "/v1/chat/completions": payload}
 
 
@@ -45,13 +60,17 @@ def messages_only(**fields: Any) -> dict[str, bytes]:
     return {"/v1/messages": changed(GOOD_MESSAGES, **fields)}
 
 
-MALFORMED: dict[str, dict[str, bytes]] = {
+MALFORMED: dict[str, dict[str, Payload]] = {
     "invalid JSON": raw(b'{"model": "claude-opus-4-8", "messages": '),
     "empty body": raw(b""),
     "a JSON array": raw(b"[]"),
     "a JSON string": raw(b'"hello"'),
     "JSON null": raw(b"null"),
     "a JSON number": raw(b"42"),
+    "invalid UTF-8": raw(b'{"model": "claude-opus-4-8", "max_tokens": 9, "messages": "\xff\xfe"}'),
+    "JSON nested too deep": raw(b'{"model": "claude-opus-4-8", "messages": ' + TOO_DEEP + b"}"),
+    "a JSON body sent form-encoded": raw(Sent(changed(GOOD_MESSAGES), FORM)),
+    "a form-encoded body": raw(Sent(b"model=claude-opus-4-8&max_tokens=9&messages=hello", FORM)),
     "messages missing": both(messages=...),
     "messages a string": both(messages="hello"),
     "messages an object": both(messages={"role": "user", "content": "hello"}),
@@ -98,9 +117,9 @@ def test_at_least_fifteen_kinds_of_malformed_body_are_covered() -> None:
 
 @pytest.mark.parametrize(("path", "payload"), CASES)
 def test_a_malformed_body_is_a_4xx_in_the_clients_shape(
-    client: httpx.Client, fresh_upstream: FakeUpstream, path: str, payload: bytes
+    client: httpx.Client, fresh_upstream: FakeUpstream, path: str, payload: Payload
 ) -> None:
-    response = client.post(path, content=payload)
+    response = post(client, path, payload)
 
     assert 400 <= response.status_code < 500, response.text
     if path == "/v1/messages":
@@ -114,7 +133,7 @@ def test_the_proxy_still_serves_after_every_malformed_body(
     client: httpx.Client, fresh_upstream: FakeUpstream
 ) -> None:
     for _, path, payload in BODIES:
-        client.post(path, content=payload)
+        post(client, path, payload)
 
     messages = client.post("/v1/messages", json={**GOOD_MESSAGES, "stream": True})
     chat = client.post("/v1/chat/completions", json=GOOD_CHAT)
@@ -135,10 +154,31 @@ def test_the_error_names_the_field_but_never_echoes_its_value(client: httpx.Clie
     assert secret not in message
 
 
+@pytest.mark.parametrize(
+    "case", ["invalid UTF-8", "JSON nested too deep", "a JSON body sent form-encoded"]
+)
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
+def test_a_body_litellm_could_not_parse_is_told_it_is_not_a_request(
+    client: httpx.Client, case: str, path: str
+) -> None:
+    response = post(client, path, MALFORMED[case][path])
+
+    message = response.json()["error"]["message"]
+    assert message == "body: expected a JSON object with model and messages, got neither"
+
+
 def test_a_number_found_is_shown_in_the_error(client: httpx.Client) -> None:
     response = client.post("/v1/messages", content=changed(GOOD_MESSAGES, max_tokens=0))
 
     assert response.json()["error"]["message"] == "max_tokens: expected a positive integer, got 0"
+
+
+def post(client: httpx.Client, path: str, payload: Payload) -> httpx.Response:
+    if isinstance(payload, Sent):
+        return client.post(
+            path, content=payload.content, headers={"content-type": payload.content_type}
+        )
+    return client.post(path, content=payload)
 
 
 def assert_anthropic_error(body: object) -> None:

@@ -102,6 +102,22 @@ def test_the_first_problem_in_a_message_list_is_reported_with_its_position() -> 
     assert problem == "messages[1].content[1]: expected a content block with a type, got a string"
 
 
+@pytest.mark.parametrize("call_type", [MESSAGES, CHAT])
+def test_a_body_with_neither_model_nor_messages_is_told_it_is_not_a_request(call_type: str) -> None:
+    # What the hook gets for a body LiteLLM could not parse: its own keys, none of the client's.
+    unparsed = {"litellm_call_id": "c", "model": None, "proxy_server_request": {"body": {}}}
+
+    problem = find_problem(unparsed, call_type)
+
+    assert problem == "body: expected a JSON object with model and messages, got neither"
+
+
+def test_a_body_missing_only_the_model_is_told_about_the_model() -> None:
+    body = {key: value for key, value in CLAUDE_CODE_TURN.items() if key != "model"}
+
+    assert find_problem(body, MESSAGES) == "model: expected a model name, got null"
+
+
 def test_messages_needs_max_tokens() -> None:
     body = {key: value for key, value in CLAUDE_CODE_TURN.items() if key != "max_tokens"}
 

@@ -24,6 +24,12 @@ _SHOWN_INTEGER_LIMIT = 10**15
 
 def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
     """What makes ``body`` unservable on ``call_type``'s endpoint, or None if nothing does."""
+    # LiteLLM hands on a body it could not parse (bytes that are not UTF-8, JSON nested past
+    # its parser's depth, a form) as none of the client's fields, plus a `model: null` of its
+    # own: saying the model is missing would mislead.
+    if body.get("model") is None and body.get("messages") is None:
+        return "body: expected a JSON object with model and messages, got neither"
+
     anthropic = call_type == ANTHROPIC_MESSAGES
     checks = (
         _model(body),
