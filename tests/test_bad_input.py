@@ -78,6 +78,7 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "messages empty": both(messages=[]),
     "messages of numbers": both(messages=[1, 2]),
     "a message without role": both(messages=[{"content": "hello"}]),
+    "an unknown role": both(messages=[{"role": "wizard", "content": "hello"}]),
     "a content of a number": both(messages=[{"role": "user", "content": 7}]),
     "a content block without type": both(messages=[{"role": "user", "content": [{"t": 1}]}]),
     "model missing": both(model=...),
@@ -152,6 +153,21 @@ def test_the_error_names_the_field_but_never_echoes_its_value(client: httpx.Clie
     message = response.json()["error"]["message"]
     assert "messages" in message
     assert secret not in message
+
+
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
+def test_an_unknown_role_is_refused_without_quoting_the_messages(
+    client: httpx.Client, routing_proxy: ProxyProcess, path: str
+) -> None:
+    secret = f"the text of a prompt sent to {path}"
+    messages = [{"role": "user", "content": "hi"}, {"role": "wizard", "content": secret}]
+
+    response = client.post(path, content=changed(GOOD_MESSAGES, messages=messages))
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("messages[1].role: expected one of")
+    assert secret not in response.text
+    assert secret not in routing_proxy.log_text()
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,10 @@ def test_chat_needs_no_max_tokens() -> None:
             {"messages": [3]},
             "messages[0]: expected an object with role and content, got 3",
         ),
-        ({"messages": [{"content": "x"}]}, "messages[0].role: expected a role name, got null"),
+        (
+            {"messages": [{"content": "x"}]},
+            "messages[0].role: expected one of user, assistant, system, got null",
+        ),
         ({"max_tokens": "9"}, "max_tokens: expected a positive integer, got a string"),
         ({"max_tokens": 1.0}, "max_tokens: expected a positive integer, got 1.0"),
         ({"max_tokens": False}, "max_tokens: expected a positive integer, got false"),
@@ -116,6 +119,47 @@ def test_a_body_missing_only_the_model_is_told_about_the_model() -> None:
     body = {key: value for key, value in CLAUDE_CODE_TURN.items() if key != "model"}
 
     assert find_problem(body, MESSAGES) == "model: expected a model name, got null"
+
+
+@pytest.mark.parametrize("role", ["system", "developer", "user", "assistant", "tool", "function"])
+def test_every_role_openai_chat_defines_is_servable(role: str) -> None:
+    message = {"role": role, "content": "text", "tool_call_id": "c", "name": "f"}
+    body = {**CHAT_TURN, "messages": [{"role": "user", "content": "hi"}, message]}
+
+    assert find_problem(body, CHAT) is None
+
+
+@pytest.mark.parametrize("role", ["user", "assistant", "system"])
+def test_anthropic_roles_and_claude_codes_mid_conversation_system_are_servable(role: str) -> None:
+    messages = [{"role": "user", "content": "hi"}, {"role": role, "content": "text"}]
+
+    assert find_problem({**CLAUDE_CODE_TURN, "messages": messages}, MESSAGES) is None
+
+
+@pytest.mark.parametrize(
+    ("call_type", "good", "expected"),
+    [
+        (
+            CHAT,
+            CHAT_TURN,
+            "messages[1].role: expected one of system, developer, user, assistant, tool, "
+            "function, got an unknown role",
+        ),
+        (
+            MESSAGES,
+            CLAUDE_CODE_TURN,
+            "messages[1].role: expected one of user, assistant, system, got an unknown role",
+        ),
+    ],
+)
+def test_an_unknown_role_is_named_by_position_never_by_value(
+    call_type: str, good: dict[str, Any], expected: str
+) -> None:
+    messages = [{"role": "user", "content": "hi"}, {"role": "wizard", "content": "secret"}]
+
+    problem = find_problem({**good, "messages": messages}, call_type)
+
+    assert problem == expected
 
 
 def test_messages_needs_max_tokens() -> None:

@@ -18,6 +18,12 @@ ANTHROPIC_MESSAGES = "anthropic_messages"
 
 _ANTHROPIC_OBJECT_FIELDS = ("thinking", "metadata", "tool_choice", "output_config")
 
+# The roles OpenAI's chat format defines. LiteLLM raises on another with a message that quotes
+# every message, which would reach the client and the logs.
+_CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+# Anthropic's two, and the `system` role Claude Code sends mid-conversation.
+_ANTHROPIC_ROLES = ("user", "assistant", "system")
+
 # Integers shown in full up to this size; a longer one would only clutter the message.
 _SHOWN_INTEGER_LIMIT = 10**15
 
@@ -67,8 +73,9 @@ def _messages(body: Mapping[str, Any], anthropic: bool) -> str | None:
 def _message(where: str, message: object, anthropic: bool) -> str | None:
     if not isinstance(message, Mapping):
         return _expected(where, "an object with role and content", message)
-    if not isinstance(message.get("role"), str):
-        return _expected(f"{where}.role", "a role name", message.get("role"))
+    roles = _ANTHROPIC_ROLES if anthropic else _CHAT_ROLES
+    if message.get("role") not in roles:
+        return _one_of(f"{where}.role", roles, message.get("role"), "role")
 
     content = message.get("content")
     # OpenAI lets an assistant turn that only calls tools carry no content.
@@ -122,6 +129,14 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
 
 def _expected(field: str, what: str, found: object) -> str:
     return f"{field}: expected {what}, got {_kind(found)}"
+
+
+def _one_of(field: str, names: tuple[str, ...], found: object, noun: str) -> str:
+    # A name outside the list is still the client's string: told as unknown, not shown.
+    what = "one of " + ", ".join(names)
+    if isinstance(found, str) and found.strip():
+        return f"{field}: expected {what}, got an unknown {noun}"
+    return _expected(field, what, found)
 
 
 def _kind(value: object) -> str:
