@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 
+from tests.support import claude_requests as cc
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.proxy import ProxyProcess
 
@@ -60,6 +61,27 @@ def messages_only(**fields: Any) -> dict[str, bytes]:
     return {"/v1/messages": changed(GOOD_MESSAGES, **fields)}
 
 
+def chat_only(**fields: Any) -> dict[str, bytes]:
+    return {"/v1/chat/completions": changed(GOOD_CHAT, **fields)}
+
+
+def chat_user(*blocks: dict[str, Any]) -> dict[str, bytes]:
+    return chat_only(messages=[{"role": "user", "content": list(blocks)}])
+
+
+# A chat turn that called a tool, then the tool's answer.
+CALLED = [
+    {"role": "user", "content": "hello"},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        ],
+    },
+]
+
+
 MALFORMED: dict[str, dict[str, Payload]] = {
     "invalid JSON": raw(b'{"model": "claude-opus-4-8", "messages": '),
     "empty body": raw(b""),
@@ -91,6 +113,19 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "max_tokens zero": both(max_tokens=0),
     "stream a string": both(stream="yes"),
     "tools a string": both(tools="Read"),
+    "a tool of an empty object": both(tools=[{}]),
+    "a tool type of a number": both(tools=[{"type": 5}]),
+    "a function tool without its function": chat_only(tools=[{"type": "function"}]),
+    "a tool of an unknown type": chat_only(tools=[{"type": "weird"}]),
+    "an Anthropic image block on chat": chat_user({"type": "image", "source": 5}),
+    "a block of an unknown type on chat": chat_user({"type": "weird"}),
+    "a text block holding a number": chat_user({"type": "text", "text": 5}),
+    "an image_url of a number": chat_user({"type": "image_url", "image_url": 5}),
+    "an image_url that is no URL": chat_user({"type": "image_url", "image_url": "a cat"}),
+    "a file block without its file": chat_user({"type": "file", "file": {}}),
+    "a tool result without its call id": chat_only(
+        messages=[*CALLED, {"role": "tool", "content": "42"}]
+    ),
     "max_tokens missing": messages_only(max_tokens=...),
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
@@ -127,6 +162,9 @@ def test_a_malformed_body_is_a_4xx_in_the_clients_shape(
         assert_anthropic_error(response.json())
     else:
         assert_openai_error(response.json())
+    # LiteLLM's own answers to some of these quote the messages back, or a traceback.
+    assert "Received Messages" not in response.text
+    assert "Traceback" not in response.text
     assert fresh_upstream.messages() == []
 
 
@@ -153,6 +191,62 @@ def test_the_error_names_the_field_but_never_echoes_its_value(client: httpx.Clie
     message = response.json()["error"]["message"]
     assert "messages" in message
     assert secret not in message
+
+
+def test_a_chat_block_litellm_cannot_transform_is_refused_without_quoting_the_prompt(
+    client: httpx.Client, routing_proxy: ProxyProcess
+) -> None:
+    secret = "the text of a prompt beside a bad image"
+    blocks = [{"type": "text", "text": secret}, {"type": "image_url", "image_url": 5}]
+
+    response = post(client, "/v1/chat/completions", chat_user(*blocks)["/v1/chat/completions"])
+
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert (
+        message == "messages[0].content[1].image_url: expected a URL or an object with a url, got 5"
+    )
+    assert secret not in routing_proxy.log_text()
+
+
+@pytest.mark.parametrize(("name", "body"), cc.every_shape().items())
+def test_every_body_shape_claude_code_sends_is_served(
+    client: httpx.Client, fresh_upstream: FakeUpstream, name: str, body: dict[str, Any]
+) -> None:
+    response = client.post("/v1/messages?beta=true", json=body, headers=cc.claude_code_headers())
+
+    assert response.status_code == 200, response.text
+    assert "event: message_stop" in response.text
+    assert len(fresh_upstream.messages()) == 1
+
+
+def test_a_chat_body_with_each_block_and_tool_kind_litellm_maps_is_served(
+    client: httpx.Client, fresh_upstream: FakeUpstream
+) -> None:
+    blocks = [
+        {"type": "text", "text": "look"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,aGk="}},
+        {"type": "image_url", "image_url": "https://example.com/a.png"},
+        {"type": "input_audio", "input_audio": {"data": "aGk=", "format": "wav"}},
+        {"type": "file", "file": {"file_data": "data:application/pdf;base64,aGk="}},
+    ]
+    tools = [
+        {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}},
+        {"type": "web_search_20250305", "name": "web_search", "max_uses": 2},
+    ]
+    messages = [
+        {"role": "developer", "content": [{"type": "text", "text": "be brief"}]},
+        {"role": "user", "content": blocks},
+        *CALLED[1:],
+        {"role": "tool", "tool_call_id": "c", "content": [{"type": "text", "text": "42"}]},
+    ]
+
+    response = client.post(
+        "/v1/chat/completions", json={**GOOD_CHAT, "messages": messages, "tools": tools}
+    )
+
+    assert response.status_code == 200, response.text
+    assert len(fresh_upstream.messages()) == 1
 
 
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])

@@ -8,6 +8,8 @@ import pytest
 
 from ccproxy.validation import find_problem
 
+from tests.support import claude_requests as cc
+
 MESSAGES = "anthropic_messages"
 CHAT = "acompletion"
 
@@ -208,3 +210,269 @@ def test_a_problem_never_quotes_the_value() -> None:
 
     assert problem is not None
     assert prompt not in problem
+
+
+@pytest.mark.parametrize(("name", "body"), cc.every_shape().items())
+def test_every_body_shape_claude_code_sends_is_servable(name: str, body: dict[str, Any]) -> None:
+    assert find_problem(body, MESSAGES) is None
+
+
+def chat_user(*blocks: dict[str, Any]) -> dict[str, Any]:
+    return {"model": "m", "messages": [{"role": "user", "content": list(blocks)}]}
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "text", "text": ""},
+        {"type": "image_url", "image_url": "https://example.com/a.png"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,aGk=", "detail": "low"}},
+        {"type": "input_audio", "input_audio": {"data": "aGk=", "format": "wav"}},
+        {"type": "file", "file": {"file_data": "data:application/pdf;base64,aGk="}},
+        {"type": "file", "file": {"file_id": "file-1", "file_data": None}},
+        {"type": "document", "source": {"type": "text", "data": "x", "media_type": "text/plain"}},
+    ],
+    ids=lambda block: str(block["type"]),
+)
+def test_each_chat_block_type_litellm_turns_into_anthropics_is_servable(
+    block: dict[str, Any],
+) -> None:
+    assert find_problem(chat_user(block), CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (
+            {"type": "image", "source": 5},
+            "messages[0].content[0].type: expected one of text, image_url, input_audio, file, "
+            "document, got an unknown block type",
+        ),
+        (
+            {"type": ""},
+            "messages[0].content[0].type: expected one of text, image_url, input_audio, "
+            "file, document, got an empty string",
+        ),
+        ({"type": "text", "text": 5}, "messages[0].content[0].text: expected a string, got 5"),
+        ({"type": "text"}, "messages[0].content[0].text: expected a string, got null"),
+        (
+            {"type": "image_url", "image_url": 5},
+            "messages[0].content[0].image_url: expected a URL or an object with a url, got 5",
+        ),
+        (
+            {"type": "image_url", "image_url": {}},
+            "messages[0].content[0].image_url.url: expected a URL, got null",
+        ),
+        (
+            {"type": "image_url", "image_url": "a cat on a mat"},
+            "messages[0].content[0].image_url: expected a URL (scheme://... or a base64 data: "
+            "URL), got another string",
+        ),
+        (
+            {"type": "input_audio", "input_audio": "aGk="},
+            "messages[0].content[0].input_audio: expected an object with data and format, "
+            "got a string",
+        ),
+        (
+            {"type": "input_audio", "input_audio": {"data": "aGk="}},
+            "messages[0].content[0].input_audio.format: expected a string, got null",
+        ),
+        (
+            {"type": "file", "file": 5},
+            "messages[0].content[0].file: expected an object with file_data or file_id, got 5",
+        ),
+        (
+            {"type": "file", "file": {}},
+            "messages[0].content[0].file: expected an object with file_data or file_id, "
+            "got an object with neither",
+        ),
+        (
+            {"type": "file", "file": {"file_id": 5}},
+            "messages[0].content[0].file.file_id: expected a string, got 5",
+        ),
+        (
+            {"type": "document", "source": 5},
+            "messages[0].content[0].source: expected an object, got 5",
+        ),
+    ],
+)
+def test_a_chat_block_litellm_cannot_turn_into_anthropics_names_the_field(
+    block: dict[str, Any], expected: str
+) -> None:
+    assert find_problem(chat_user(block), CHAT) == expected
+
+
+def test_a_chat_block_problem_never_quotes_the_prompt() -> None:
+    prompt = "my secret prompt"
+    body = chat_user({"type": "text", "text": prompt}, {"type": "image_url", "image_url": prompt})
+
+    problem = find_problem(body, CHAT)
+
+    assert problem is not None
+    assert prompt not in problem
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            {"role": "system", "content": [{"type": "image_url", "image_url": "https://x/a.png"}]},
+            "messages[1].content[0].type: expected one of text, got an unknown block type",
+        ),
+        (
+            {"role": "developer", "content": [{"type": "text", "text": 5}]},
+            "messages[1].content[0].text: expected a string, got 5",
+        ),
+        (
+            {"role": "assistant", "content": [{"type": "weird"}]},
+            "messages[1].content[0].type: expected one of text, refusal, thinking, "
+            "redacted_thinking, server_tool_use, *_tool_result, got an unknown block type",
+        ),
+        (
+            {"role": "tool", "tool_call_id": "c", "content": [{"type": "input_audio"}]},
+            "messages[1].content[0].type: expected one of text, image_url, file, tool_reference, "
+            "got an unknown block type",
+        ),
+        (
+            {"role": "tool", "content": "42"},
+            "messages[1].tool_call_id: expected the id of the tool call answered, got null",
+        ),
+        (
+            {"role": "tool", "tool_call_id": 5, "content": "42"},
+            "messages[1].tool_call_id: expected the id of the tool call answered, got 5",
+        ),
+    ],
+)
+def test_each_chat_role_holds_only_the_blocks_litellm_reads_for_it(
+    message: dict[str, Any], expected: str
+) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}, message]}
+
+    assert find_problem(body, CHAT) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "ok"}, {"type": "refusal", "refusal": "no"}],
+        },
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": "t", "signature": "s"}]},
+        {"role": "assistant", "content": [{"type": "web_search_tool_result", "tool_use_id": "s"}]},
+        {
+            "role": "tool",
+            "tool_call_id": "c",
+            "content": [{"type": "tool_reference", "tool_name": "f"}],
+        },
+        {"role": "developer", "content": [{"type": "text", "text": "be brief"}]},
+    ],
+    ids=[
+        "assistant text and refusal",
+        "assistant thinking",
+        "server tool result",
+        "tool reference",
+        "developer",
+    ],
+)
+def test_the_blocks_litellm_reads_for_each_chat_role_are_servable(message: dict[str, Any]) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}, message]}
+
+    assert find_problem(body, CHAT) is None
+
+
+def chat_tools(*tools: object) -> dict[str, Any]:
+    return {**CHAT_TURN, "tools": list(tools)}
+
+
+@pytest.mark.parametrize(
+    "tool",
+    [
+        {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}},
+        {"type": "function", "function": {"name": "f", "description": "d"}},
+        {"type": "custom", "function": {"name": "f"}},
+        {"name": "Read", "description": "d", "input_schema": {"type": "object"}},
+        {"type": "web_search_20250305", "name": "web_search", "max_uses": 8},
+        {"type": "bash_20250124", "function": {"name": "bash"}},
+        {"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"},
+        {"type": "computer_20250124", "function": {"name": "computer", "parameters": {}}},
+        {"type": "mcp", "server_label": "s", "server_url": "https://mcp.example.com"},
+    ],
+    ids=lambda tool: str(tool.get("type", "anthropic form")),
+)
+def test_chat_tools_openai_defines_or_litellm_maps_to_anthropics_are_servable(
+    tool: dict[str, Any],
+) -> None:
+    assert find_problem(chat_tools(tool), CHAT) is None
+
+
+CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search_20250305"
+
+
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        ({}, f"tools[0].type: expected {CHAT_TOOL_TYPES}, got null"),
+        ({"type": 5}, f"tools[0].type: expected {CHAT_TOOL_TYPES}, got 5"),
+        ({"type": "weird"}, f"tools[0].type: expected {CHAT_TOOL_TYPES}, got an unknown tool type"),
+        (5, "tools[0]: expected a tool object, got 5"),
+        ({"type": "function"}, "tools[0].function: expected an object with a name, got null"),
+        (
+            {"type": "function", "function": {"parameters": {}}},
+            "tools[0].function.name: expected a tool name, got null",
+        ),
+        (
+            {"type": "function", "function": {"name": 5}},
+            "tools[0].function.name: expected a tool name, got 5",
+        ),
+        (
+            {"type": "function", "function": {"name": "f", "parameters": "{}"}},
+            "tools[0].function.parameters: expected a JSON schema object, got a string",
+        ),
+        ({"type": "web_search_20250305"}, "tools[0].name: expected the tool's name, got null"),
+        (
+            {"type": "bash_20250124", "function": {}},
+            "tools[0].function.name: expected the tool's name, got null",
+        ),
+        (
+            {"name": "f", "input_schema": 5},
+            "tools[0].input_schema: expected a JSON schema object, got 5",
+        ),
+    ],
+)
+def test_a_chat_tool_litellm_cannot_map_names_the_field(tool: object, expected: str) -> None:
+    assert find_problem(chat_tools(tool), CHAT) == expected
+
+
+@pytest.mark.parametrize(
+    "tool",
+    [
+        {"type": "bash_20250124", "name": "bash"},
+        {"type": "mcp_toolset", "mcp_server_name": "docs"},
+        {"type": "custom", "name": "f", "input_schema": {"type": "object"}},
+    ],
+    ids=lambda tool: str(tool["type"]),
+)
+def test_anthropic_server_tools_are_left_to_the_upstream(tool: dict[str, Any]) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        ({}, "tools[0].name: expected a tool name, got null"),
+        ({"name": 5, "input_schema": {}}, "tools[0].name: expected a tool name, got 5"),
+        (
+            {"type": "custom", "name": ""},
+            "tools[0].name: expected a tool name, got an empty string",
+        ),
+        (
+            {"name": "f", "input_schema": []},
+            "tools[0].input_schema: expected a JSON schema object, got an empty list",
+        ),
+        ({"type": 5, "name": "f"}, "tools[0].type: expected a tool type, got 5"),
+        ("Read", "tools[0]: expected a tool object, got a string"),
+    ],
+)
+def test_an_anthropic_custom_tool_needs_a_name(tool: object, expected: str) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) == expected
