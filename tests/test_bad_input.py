@@ -126,6 +126,9 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "a tool result without its call id": chat_only(
         messages=[*CALLED, {"role": "tool", "content": "42"}]
     ),
+    "api_base set by the client": both(api_base="https://elsewhere.example"),
+    "base_url set by the client": both(base_url="https://elsewhere.example"),
+    "user_config set by the client": both(user_config={"model_list": []}),
     "max_tokens missing": messages_only(max_tokens=...),
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
@@ -275,6 +278,18 @@ def test_a_body_litellm_could_not_parse_is_told_it_is_not_a_request(
 
     message = response.json()["error"]["message"]
     assert message == "body: expected a JSON object with model and messages, got neither"
+
+
+@pytest.mark.parametrize("field", ["api_base", "base_url", "user_config"])
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
+def test_a_field_only_the_proxys_config_sets_is_a_400_naming_it(
+    client: httpx.Client, field: str, path: str
+) -> None:
+    response = post(client, path, MALFORMED[f"{field} set by the client"][path])
+
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert message == f"{field}: not accepted from a client; the proxy's config sets it"
 
 
 def test_a_number_found_is_shown_in_the_error(client: httpx.Client) -> None:
