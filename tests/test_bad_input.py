@@ -69,7 +69,7 @@ def chat_user(*blocks: dict[str, Any]) -> dict[str, bytes]:
     return chat_only(messages=[{"role": "user", "content": list(blocks)}])
 
 
-# A chat turn that called a tool, then the tool's answer.
+# A chat conversation up to an assistant turn that calls a tool; each case adds the answer.
 CALLED = [
     {"role": "user", "content": "hello"},
     {
