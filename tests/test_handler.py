@@ -15,6 +15,8 @@ import httpx
 import litellm
 import pytest
 import structlog
+from fastapi import HTTPException
+from litellm.proxy._types import UserAPIKeyAuth
 from litellm.proxy.utils import ProxyLogging
 
 from ccproxy.config import Config, load_config
@@ -335,6 +337,22 @@ class TestLogLines:
         ]
         assert [(line["event"], line["status"]) for line in lines] == [("rejected", 400)]
 
+    @pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
+    def test_a_field_refused_before_routing_has_its_rejection_as_its_one_outcome_line(
+        self, client: httpx.Client, routing_proxy: ProxyProcess, path: str
+    ) -> None:
+        body, headers = (messages_body if path == "/v1/messages" else chat_body)("default")
+        earlier = routing_proxy.records(event="rejected", endpoint=path)
+
+        response = client.post(path, json={**body, "api_base": "https://x"}, headers=headers)
+        send_sentinel_and_wait(client, routing_proxy)
+
+        assert response.status_code == 400
+        rejected = routing_proxy.records(event="rejected", endpoint=path)[len(earlier) :]
+        assert len(rejected) == 1
+        lines = routing_proxy.records(litellm_call_id=rejected[0]["litellm_call_id"])
+        assert [(line["event"], line["status"]) for line in lines] == [("rejected", 400)]
+
     def test_no_decision_fell_back_to_the_default_route(self, routing_proxy: ProxyProcess) -> None:
         """Every request so far was decided by the rules, not by the fail-safe."""
         assert routing_proxy.records(event="decision_failed") == []
@@ -573,6 +591,35 @@ class TestHookInProcess:
 
         assert result is None
         assert data == {"model": "text-embedding-3-small", "input": ["hello"]}
+
+    def test_a_field_litellm_refused_before_routing_is_answered_with_a_400_naming_it(
+        self, log_stream: io.StringIO
+    ) -> None:
+        handler = CCProxyHandler(load_config(None))
+        refusal = ValueError("Rejected Request: api_base is not allowed in request body. ...")
+        auth = UserAPIKeyAuth(request_route="/v1/messages")
+
+        answer = asyncio.run(
+            handler.async_post_call_failure_hook({"litellm_call_id": "c"}, refusal, auth)
+        )
+        asyncio.run(handler.async_log_failure_event({"exception": refusal}, None, None, None))
+
+        assert isinstance(answer, HTTPException)
+        assert answer.status_code == 400
+        assert answer.detail == "api_base: not accepted from a client; the proxy's config sets it"
+        records = log_records(log_stream)
+        assert [(r["event"], r["endpoint"], r["status"]) for r in records] == [
+            ("rejected", "/v1/messages", 400)
+        ]
+
+    def test_other_failures_leave_litellms_answer_alone(self, log_stream: io.StringIO) -> None:
+        handler = CCProxyHandler(load_config(None))
+        error = ValueError("something else")
+
+        answer = asyncio.run(handler.async_post_call_failure_hook({}, error, UserAPIKeyAuth()))
+
+        assert answer is None
+        assert [r["event"] for r in log_records(log_stream)] == ["failure"]
 
     def test_an_outcome_reported_twice_is_logged_once(self, log_stream: io.StringIO) -> None:
         handler = CCProxyHandler(load_config(None))

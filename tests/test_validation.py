@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from ccproxy.validation import find_problem
+from ccproxy.validation import find_problem, refused_field_problem
+
+from tests.support import claude_requests as cc
 
 MESSAGES = "anthropic_messages"
 CHAT = "acompletion"
@@ -64,22 +66,25 @@ def test_chat_needs_no_max_tokens() -> None:
     ("change", "expected"),
     [
         ({"model": None}, "model: expected a model name, got null"),
-        ({"model": "  "}, "model: expected a model name, got a string"),
-        ({"model": 4}, "model: expected a model name, got an integer"),
+        ({"model": "  "}, "model: expected a model name, got a string of only whitespace"),
+        ({"model": 4}, "model: expected a model name, got 4"),
         ({"messages": "hi"}, "messages: expected a non-empty list of messages, got a string"),
         ({"messages": []}, "messages: expected a non-empty list of messages, got an empty list"),
         (
             {"messages": [3]},
-            "messages[0]: expected an object with role and content, got an integer",
+            "messages[0]: expected an object with role and content, got 3",
         ),
-        ({"messages": [{"content": "x"}]}, "messages[0].role: expected a role name, got null"),
+        (
+            {"messages": [{"content": "x"}]},
+            "messages[0].role: expected one of user, assistant, system, got null",
+        ),
         ({"max_tokens": "9"}, "max_tokens: expected a positive integer, got a string"),
-        ({"max_tokens": 1.0}, "max_tokens: expected a positive integer, got a number"),
-        ({"max_tokens": False}, "max_tokens: expected a positive integer, got a boolean"),
-        ({"max_tokens": -1}, "max_tokens: expected a positive integer, got an integer"),
-        ({"stream": 1}, "stream: expected true or false, got an integer"),
+        ({"max_tokens": 1.0}, "max_tokens: expected a positive integer, got 1.0"),
+        ({"max_tokens": False}, "max_tokens: expected a positive integer, got false"),
+        ({"max_tokens": -1}, "max_tokens: expected a positive integer, got -1"),
+        ({"stream": 1}, "stream: expected true or false, got 1"),
         ({"tools": {}}, "tools: expected a list of tools, got an object"),
-        ({"system": 5}, "system: expected a string or a list of text blocks, got an integer"),
+        ({"system": 5}, "system: expected a string or a list of text blocks, got 5"),
         ({"system": ["text"]}, "system[0]: expected a content block with a type, got a string"),
         ({"thinking": "on"}, "thinking: expected an object, got a string"),
         ({"metadata": []}, "metadata: expected an object, got an empty list"),
@@ -102,6 +107,63 @@ def test_the_first_problem_in_a_message_list_is_reported_with_its_position() -> 
     assert problem == "messages[1].content[1]: expected a content block with a type, got a string"
 
 
+@pytest.mark.parametrize("call_type", [MESSAGES, CHAT])
+def test_a_body_with_neither_model_nor_messages_is_told_it_is_not_a_request(call_type: str) -> None:
+    # What the hook gets for a body LiteLLM could not parse: its own keys, none of the client's.
+    unparsed = {"litellm_call_id": "c", "model": None, "proxy_server_request": {"body": {}}}
+
+    problem = find_problem(unparsed, call_type)
+
+    assert problem == "body: expected a JSON object with model and messages, got neither"
+
+
+def test_a_body_missing_only_the_model_is_told_about_the_model() -> None:
+    body = {key: value for key, value in CLAUDE_CODE_TURN.items() if key != "model"}
+
+    assert find_problem(body, MESSAGES) == "model: expected a model name, got null"
+
+
+@pytest.mark.parametrize("role", ["system", "developer", "user", "assistant", "tool", "function"])
+def test_every_role_openai_chat_defines_is_servable(role: str) -> None:
+    message = {"role": role, "content": "text", "tool_call_id": "c", "name": "f"}
+    body = {**CHAT_TURN, "messages": [{"role": "user", "content": "hi"}, message]}
+
+    assert find_problem(body, CHAT) is None
+
+
+@pytest.mark.parametrize("role", ["user", "assistant", "system"])
+def test_anthropic_roles_and_claude_codes_mid_conversation_system_are_servable(role: str) -> None:
+    messages = [{"role": "user", "content": "hi"}, {"role": role, "content": "text"}]
+
+    assert find_problem({**CLAUDE_CODE_TURN, "messages": messages}, MESSAGES) is None
+
+
+@pytest.mark.parametrize(
+    ("call_type", "good", "expected"),
+    [
+        (
+            CHAT,
+            CHAT_TURN,
+            "messages[1].role: expected one of system, developer, user, assistant, tool, "
+            "function, got an unknown role",
+        ),
+        (
+            MESSAGES,
+            CLAUDE_CODE_TURN,
+            "messages[1].role: expected one of user, assistant, system, got an unknown role",
+        ),
+    ],
+)
+def test_an_unknown_role_is_named_by_position_never_by_value(
+    call_type: str, good: dict[str, Any], expected: str
+) -> None:
+    messages = [{"role": "user", "content": "hi"}, {"role": "wizard", "content": "secret"}]
+
+    problem = find_problem({**good, "messages": messages}, call_type)
+
+    assert problem == expected
+
+
 def test_messages_needs_max_tokens() -> None:
     body = {key: value for key, value in CLAUDE_CODE_TURN.items() if key != "max_tokens"}
 
@@ -116,6 +178,31 @@ def test_anthropic_content_may_not_be_null() -> None:
     assert problem == "messages[0].content: expected a string or a list of content blocks, got null"
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"max_tokens": 0}, "max_tokens: expected a positive integer, got 0"),
+        ({"max_tokens": True}, "max_tokens: expected a positive integer, got true"),
+        ({"max_tokens": 2.5}, "max_tokens: expected a positive integer, got 2.5"),
+        ({"stream": 0}, "stream: expected true or false, got 0"),
+    ],
+)
+def test_a_number_or_boolean_found_is_shown_as_it_is(change: dict[str, Any], expected: str) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, **change}, MESSAGES) == expected
+
+
+def test_an_empty_string_is_told_apart_from_other_strings() -> None:
+    problem = find_problem({**CLAUDE_CODE_TURN, "model": ""}, MESSAGES)
+
+    assert problem == "model: expected a model name, got an empty string"
+
+
+def test_an_integer_too_long_to_read_is_described_not_shown() -> None:
+    problem = find_problem({**CLAUDE_CODE_TURN, "max_tokens": -(10**40)}, MESSAGES)
+
+    assert problem == "max_tokens: expected a positive integer, got an integer too large to show"
+
+
 def test_a_problem_never_quotes_the_value() -> None:
     prompt = "my secret prompt"
 
@@ -123,3 +210,303 @@ def test_a_problem_never_quotes_the_value() -> None:
 
     assert problem is not None
     assert prompt not in problem
+
+
+@pytest.mark.parametrize(("name", "body"), cc.every_shape().items())
+def test_every_body_shape_claude_code_sends_is_servable(name: str, body: dict[str, Any]) -> None:
+    assert find_problem(body, MESSAGES) is None
+
+
+def chat_user(*blocks: dict[str, Any]) -> dict[str, Any]:
+    return {"model": "m", "messages": [{"role": "user", "content": list(blocks)}]}
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "text", "text": ""},
+        {"type": "image_url", "image_url": "https://example.com/a.png"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,aGk=", "detail": "low"}},
+        {"type": "input_audio", "input_audio": {"data": "aGk=", "format": "wav"}},
+        {"type": "file", "file": {"file_data": "data:application/pdf;base64,aGk="}},
+        {"type": "file", "file": {"file_id": "file-1", "file_data": None}},
+        {"type": "document", "source": {"type": "text", "data": "x", "media_type": "text/plain"}},
+    ],
+    ids=lambda block: str(block["type"]),
+)
+def test_each_chat_block_type_litellm_turns_into_anthropics_is_servable(
+    block: dict[str, Any],
+) -> None:
+    assert find_problem(chat_user(block), CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (
+            {"type": "image", "source": 5},
+            "messages[0].content[0].type: expected one of text, image_url, input_audio, file, "
+            "document, got an unknown block type",
+        ),
+        (
+            {"type": ""},
+            "messages[0].content[0].type: expected one of text, image_url, input_audio, "
+            "file, document, got an empty string",
+        ),
+        ({"type": "text", "text": 5}, "messages[0].content[0].text: expected a string, got 5"),
+        ({"type": "text"}, "messages[0].content[0].text: expected a string, got null"),
+        (
+            {"type": "image_url", "image_url": 5},
+            "messages[0].content[0].image_url: expected a URL or an object with a url, got 5",
+        ),
+        (
+            {"type": "image_url", "image_url": {}},
+            "messages[0].content[0].image_url.url: expected a URL, got null",
+        ),
+        (
+            {"type": "image_url", "image_url": "a cat on a mat"},
+            "messages[0].content[0].image_url: expected a URL (scheme://... or a base64 data: "
+            "URL), got another string",
+        ),
+        (
+            {"type": "input_audio", "input_audio": "aGk="},
+            "messages[0].content[0].input_audio: expected an object with data and format, "
+            "got a string",
+        ),
+        (
+            {"type": "input_audio", "input_audio": {"data": "aGk="}},
+            "messages[0].content[0].input_audio.format: expected a string, got null",
+        ),
+        (
+            {"type": "file", "file": 5},
+            "messages[0].content[0].file: expected an object with file_data or file_id, got 5",
+        ),
+        (
+            {"type": "file", "file": {}},
+            "messages[0].content[0].file: expected an object with file_data or file_id, "
+            "got an object with neither",
+        ),
+        (
+            {"type": "file", "file": {"file_id": 5}},
+            "messages[0].content[0].file.file_id: expected a string, got 5",
+        ),
+        (
+            {"type": "document", "source": 5},
+            "messages[0].content[0].source: expected an object, got 5",
+        ),
+    ],
+)
+def test_a_chat_block_litellm_cannot_turn_into_anthropics_names_the_field(
+    block: dict[str, Any], expected: str
+) -> None:
+    assert find_problem(chat_user(block), CHAT) == expected
+
+
+def test_a_chat_block_problem_never_quotes_the_prompt() -> None:
+    prompt = "my secret prompt"
+    body = chat_user({"type": "text", "text": prompt}, {"type": "image_url", "image_url": prompt})
+
+    problem = find_problem(body, CHAT)
+
+    assert problem is not None
+    assert prompt not in problem
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            {"role": "system", "content": [{"type": "image_url", "image_url": "https://x/a.png"}]},
+            "messages[1].content[0].type: expected one of text, got an unknown block type",
+        ),
+        (
+            {"role": "developer", "content": [{"type": "text", "text": 5}]},
+            "messages[1].content[0].text: expected a string, got 5",
+        ),
+        (
+            {"role": "assistant", "content": [{"type": "weird"}]},
+            "messages[1].content[0].type: expected one of text, refusal, thinking, "
+            "redacted_thinking, server_tool_use, *_tool_result, got an unknown block type",
+        ),
+        (
+            {"role": "tool", "tool_call_id": "c", "content": [{"type": "input_audio"}]},
+            "messages[1].content[0].type: expected one of text, image_url, file, tool_reference, "
+            "got an unknown block type",
+        ),
+        (
+            {"role": "tool", "content": "42"},
+            "messages[1].tool_call_id: expected the id of the tool call answered, got null",
+        ),
+        (
+            {"role": "tool", "tool_call_id": 5, "content": "42"},
+            "messages[1].tool_call_id: expected the id of the tool call answered, got 5",
+        ),
+    ],
+)
+def test_each_chat_role_holds_only_the_blocks_litellm_reads_for_it(
+    message: dict[str, Any], expected: str
+) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}, message]}
+
+    assert find_problem(body, CHAT) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "ok"}, {"type": "refusal", "refusal": "no"}],
+        },
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": "t", "signature": "s"}]},
+        {"role": "assistant", "content": [{"type": "web_search_tool_result", "tool_use_id": "s"}]},
+        {
+            "role": "tool",
+            "tool_call_id": "c",
+            "content": [{"type": "tool_reference", "tool_name": "f"}],
+        },
+        {"role": "developer", "content": [{"type": "text", "text": "be brief"}]},
+    ],
+    ids=[
+        "assistant text and refusal",
+        "assistant thinking",
+        "server tool result",
+        "tool reference",
+        "developer",
+    ],
+)
+def test_the_blocks_litellm_reads_for_each_chat_role_are_servable(message: dict[str, Any]) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}, message]}
+
+    assert find_problem(body, CHAT) is None
+
+
+def chat_tools(*tools: object) -> dict[str, Any]:
+    return {**CHAT_TURN, "tools": list(tools)}
+
+
+@pytest.mark.parametrize(
+    "tool",
+    [
+        {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}},
+        {"type": "function", "function": {"name": "f", "description": "d"}},
+        {"type": "custom", "function": {"name": "f"}},
+        {"name": "Read", "description": "d", "input_schema": {"type": "object"}},
+        {"type": "web_search_20250305", "name": "web_search", "max_uses": 8},
+        {"type": "bash_20250124", "function": {"name": "bash"}},
+        {"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"},
+        {"type": "computer_20250124", "function": {"name": "computer", "parameters": {}}},
+        {"type": "mcp", "server_label": "s", "server_url": "https://mcp.example.com"},
+    ],
+    ids=lambda tool: str(tool.get("type", "anthropic form")),
+)
+def test_chat_tools_openai_defines_or_litellm_maps_to_anthropics_are_servable(
+    tool: dict[str, Any],
+) -> None:
+    assert find_problem(chat_tools(tool), CHAT) is None
+
+
+CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search_20250305"
+
+
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        ({}, f"tools[0].type: expected {CHAT_TOOL_TYPES}, got null"),
+        ({"type": 5}, f"tools[0].type: expected {CHAT_TOOL_TYPES}, got 5"),
+        ({"type": "weird"}, f"tools[0].type: expected {CHAT_TOOL_TYPES}, got an unknown tool type"),
+        (5, "tools[0]: expected a tool object, got 5"),
+        ({"type": "function"}, "tools[0].function: expected an object with a name, got null"),
+        (
+            {"type": "function", "function": {"parameters": {}}},
+            "tools[0].function.name: expected a tool name, got null",
+        ),
+        (
+            {"type": "function", "function": {"name": 5}},
+            "tools[0].function.name: expected a tool name, got 5",
+        ),
+        (
+            {"type": "function", "function": {"name": "f", "parameters": "{}"}},
+            "tools[0].function.parameters: expected a JSON schema object, got a string",
+        ),
+        ({"type": "web_search_20250305"}, "tools[0].name: expected the tool's name, got null"),
+        (
+            {"type": "bash_20250124", "function": {}},
+            "tools[0].function.name: expected the tool's name, got null",
+        ),
+        (
+            {"name": "f", "input_schema": 5},
+            "tools[0].input_schema: expected a JSON schema object, got 5",
+        ),
+    ],
+)
+def test_a_chat_tool_litellm_cannot_map_names_the_field(tool: object, expected: str) -> None:
+    assert find_problem(chat_tools(tool), CHAT) == expected
+
+
+@pytest.mark.parametrize(
+    "tool",
+    [
+        {"type": "bash_20250124", "name": "bash"},
+        {"type": "mcp_toolset", "mcp_server_name": "docs"},
+        {"type": "custom", "name": "f", "input_schema": {"type": "object"}},
+    ],
+    ids=lambda tool: str(tool["type"]),
+)
+def test_anthropic_server_tools_are_left_to_the_upstream(tool: dict[str, Any]) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) is None
+
+
+@pytest.mark.parametrize(
+    ("tool", "expected"),
+    [
+        ({}, "tools[0].name: expected a tool name, got null"),
+        ({"name": 5, "input_schema": {}}, "tools[0].name: expected a tool name, got 5"),
+        (
+            {"type": "custom", "name": ""},
+            "tools[0].name: expected a tool name, got an empty string",
+        ),
+        (
+            {"name": "f", "input_schema": []},
+            "tools[0].input_schema: expected a JSON schema object, got an empty list",
+        ),
+        ({"type": 5, "name": "f"}, "tools[0].type: expected a tool type, got 5"),
+        ("Read", "tools[0]: expected a tool object, got a string"),
+    ],
+)
+def test_an_anthropic_custom_tool_needs_a_name(tool: object, expected: str) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) == expected
+
+
+# LiteLLM 1.110.2's own wording, from proxy/auth/auth_utils.py.
+LITELLM_REFUSAL = (
+    "Rejected Request: {} is not allowed in request body. Clientside passthrough requires "
+    "explicit admin opt-in via either `general_settings.allow_client_side_credentials = true`"
+)
+
+
+@pytest.mark.parametrize("field", ["api_base", "base_url", "user_config", "aws_profile_name"])
+def test_a_field_litellm_refuses_from_clients_is_named_as_the_configs_to_set(field: str) -> None:
+    problem = refused_field_problem(ValueError(LITELLM_REFUSAL.format(field)))
+
+    assert problem == f"{field}: not accepted from a client; the proxy's config sets it"
+
+
+def test_a_model_list_in_the_body_is_refused_as_the_configs_too() -> None:
+    error = ValueError("Rejected Request: model_list is not allowed in the request body.")
+
+    assert refused_field_problem(error) == (
+        "model_list: not accepted from a client; the proxy's config sets it"
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("Rejected Request: fallback nesting exceeds the allowed validation depth."),
+        RuntimeError(LITELLM_REFUSAL.format("api_base")),
+        ValueError("invalid literal for int()"),
+    ],
+)
+def test_other_errors_are_not_taken_for_a_refused_field(error: Exception) -> None:
+    assert refused_field_problem(error) is None

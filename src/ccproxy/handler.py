@@ -8,11 +8,12 @@ Name the instance in the proxy config (``ccproxy start`` registers it by itself)
 Per request on ``/v1/messages`` and ``/v1/chat/completions``, streaming or not, the handler
 rejects a body the proxy cannot serve with a 400, asks the decider for a route, rewrites
 ``model`` to it, keeps the decision in LiteLLM's metadata for the outcome events, and adds
-``x-ccproxy-route: <label>`` to the response. A decider that raises sends the request to the
-default route. Each decision and each outcome is one allowlisted log line (:mod:`ccproxy.logs`,
-:mod:`ccproxy.outcomes`), and so is each failed try of a route on the way to the outcome. On
-``/v1/messages`` a client answered with an upstream error gets the upstream's own error
-(:mod:`ccproxy.upstream_error`).
+``x-ccproxy-route: <label>`` to the response. A field LiteLLM refuses from clients before any
+hook runs (``api_base``, ``base_url``, ...) gets a 400 naming it, where LiteLLM would answer a
+plain-text 500. A decider that raises sends the request to the default route. Each decision
+and each outcome is one allowlisted log line (:mod:`ccproxy.logs`, :mod:`ccproxy.outcomes`),
+and so is each failed try of a route on the way to the outcome. On ``/v1/messages`` a client
+answered with an upstream error gets the upstream's own error (:mod:`ccproxy.upstream_error`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
@@ -48,7 +50,7 @@ from ccproxy.route_header import ROUTE_HEADER, remember_label
 from ccproxy.rules import DEFAULT_LABEL
 from ccproxy.thinking import keep_thinking_off
 from ccproxy.upstream_error import answer_with_upstream_error
-from ccproxy.validation import find_problem
+from ccproxy.validation import find_problem, refused_field_problem
 
 CONFIG_ENV = "CCPROXY_CONFIG"
 
@@ -161,12 +163,22 @@ class CCProxyHandler(CustomLogger):
         original_exception: Exception,
         user_api_key_dict: Any,
         traceback_str: str | None = None,
-    ) -> None:
+    ) -> HTTPException | None:
         """Log the request's one ``failure`` line: LiteLLM calls this once, as it answers the
         client with an error, on both endpoints, streaming or not.
 
-        On ``/v1/messages`` the client gets the upstream's own error type and message.
+        On ``/v1/messages`` the client gets the upstream's own error type and message. A
+        field LiteLLM refused from the client before routing is answered with a 400 naming
+        it (LiteLLM turns the returned exception into the client's error).
         """
+        if self._decider is None:
+            # A request refused while LiteLLM authenticates it may be the first the proxy
+            # sees: reading the config lazily sets up the logs before this hook logs.
+            await self._load_configured()
+        refused = refused_field_problem(original_exception)
+        if refused is not None:
+            return self._refuse_field(request_data, user_api_key_dict, refused)
+
         endpoint = _endpoint_of(request_data)
         try:
             if endpoint == ENDPOINTS["anthropic_messages"]:
@@ -175,6 +187,7 @@ class CCProxyHandler(CustomLogger):
                 _log_failure(request_data, original_exception, endpoint)
         except Exception as error:  # noqa: BLE001 - the hook boundary: LiteLLM would log a traceback
             _log_fault("failure_hook_failed", request_data, endpoint, error)
+        return None
 
     async def async_post_call_failure_deployment_hook(
         self,
@@ -198,10 +211,13 @@ class CCProxyHandler(CustomLogger):
         LiteLLM reports here once per request, for its first failed try, after the
         deployment hook when that one saw it. The request's outcome is logged elsewhere.
         """
+        # A field refused before routing tried no route.
+        if refused_field_problem(kwargs.get("exception")) is not None:
+            return
         if not self._attempts_logged.add(kwargs.get("litellm_call_id")):
             return
         fields = attempt_fields_from_event(kwargs)
-        if fields.get("tried_route"):  # else no route was tried: see the deployment hook
+        if fields.get("tried_route"):  # else LiteLLM refused to parse the body: no route tried
             logger.warning("attempt_failed", **fields)
 
     def _route(
@@ -225,6 +241,18 @@ class CCProxyHandler(CustomLogger):
         logger.info("rejected", litellm_call_id=call_id, endpoint=endpoint, status=400)
         # LiteLLM renders this in each endpoint's own shape: Anthropic's or OpenAI's error JSON.
         raise ProxyException(message=problem, type="invalid_request_error", param=None, code=400)
+
+    def _refuse_field(
+        self, data: Mapping[str, Any], user_api_key_dict: Any, problem: str
+    ) -> HTTPException:
+        # LiteLLM refused it while authenticating: the route it was asked on is all it knows.
+        route = getattr(user_api_key_dict, "request_route", None)
+        endpoint = route if route in ENDPOINTS.values() else None
+        call_id = data.get("litellm_call_id")
+        self._outcomes_logged.add(call_id)
+        logger.info("rejected", litellm_call_id=call_id, endpoint=endpoint, status=400)
+        # Rendered in the endpoint's own error shape, as a ProxyException of LiteLLM's.
+        return HTTPException(status_code=400, detail=problem)
 
     def _route_to_default(self, data: dict[str, Any], decider: Decider) -> None:
         default = decider.router.default.name

@@ -1,24 +1,87 @@
 """Request bodies the proxy cannot serve, found before they reach LiteLLM or an upstream.
 
 LiteLLM itself rejects bodies that are not JSON objects or lack ``messages``; others it
-forwards or turns into a 500 (``messages`` not a list, ``max_tokens`` a string). The handler
-asks :func:`find_problem` about every body and answers a problem with a 400 in the
-client's own error shape. A problem names the field and what was expected, and the type
-that was found: never the value, which may be request content.
+forwards, turns into a 500 (``messages`` not a list, ``max_tokens`` a string, a chat block
+or tool it cannot turn into Anthropic's), or refuses with a message that quotes the messages
+(an unknown role, a chat image_url that is no URL). The handler asks :func:`find_problem`
+about every body and answers a problem with a 400 in the client's own error shape.
+
+On ``/v1/messages`` the body goes to Anthropic as it is, so only what LiteLLM itself reads is
+checked there (roles, block types, a custom tool's name); Anthropic judges the rest. A chat
+body is turned into Anthropic's by LiteLLM, so its blocks and tools are checked as far as
+that translation reads them. A problem names the field and what was expected, and what was
+found: a number or boolean as it is, anything else by its kind, never its value: strings,
+lists and objects may be request content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 ANTHROPIC_MESSAGES = "anthropic_messages"
 
 _ANTHROPIC_OBJECT_FIELDS = ("thinking", "metadata", "tool_choice", "output_config")
 
+# The roles OpenAI's chat format defines. LiteLLM raises on another with a message that quotes
+# every message, which would reach the client and the logs.
+_CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+# Anthropic's two, and the `system` role Claude Code sends mid-conversation.
+_ANTHROPIC_ROLES = ("user", "assistant", "system")
+
+# The content block types of each chat role: those LiteLLM 1.110.2 turns into Anthropic blocks
+# (anthropic_messages_pt and convert_to_anthropic_tool_result in prompt_templates/factory.py,
+# AnthropicConfig.translate_system_message). On another, LiteLLM answers a 500 or a message
+# quoting the prompt, or drops the block. input_audio is OpenAI's own: other providers read it.
+_USER_BLOCKS = ("text", "image_url", "input_audio", "file", "document")
+_TOOL_RESULT_BLOCKS = ("text", "image_url", "file", "tool_reference")
+_ASSISTANT_BLOCKS = ("text", "refusal", "thinking", "redacted_thinking", "server_tool_use")
+_CHAT_BLOCKS = {
+    "user": _USER_BLOCKS,
+    "system": ("text",),
+    "developer": ("text",),
+    # Anthropic's server tool results (web_search_tool_result, ...) pass through as they are.
+    "assistant": (*_ASSISTANT_BLOCKS, "*_tool_result"),
+    "tool": _TOOL_RESULT_BLOCKS,
+    "function": _TOOL_RESULT_BLOCKS,
+}
+
+# A URL LiteLLM can fetch or decode: scheme://..., or a base64 data URL.
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://|data:[^,]{0,200};base64,")
+
+# Chat tool types: OpenAI's, then the Anthropic tools LiteLLM 1.110.2 maps from a chat body
+# (AnthropicConfig._map_tool_helper). The hosted ones need a name; LiteLLM raises without it.
+_CHAT_FUNCTION_TOOLS = ("function", "custom")
+_HOSTED_TOOL_PREFIXES = (
+    "web_search",
+    "web_fetch",
+    "bash",
+    "text_editor",
+    "code_execution",
+    "memory",
+    "tool_search_tool",
+)
+_OTHER_ANTHROPIC_TOOLS = ("mcp", "url", "namespace", "advisor_20260301")
+_CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search_20250305"
+
+# How LiteLLM 1.110.2 words its refusal of a field only the proxy's config may set
+# (proxy/auth/auth_utils.py, _banned_param_error; model_list has its own sentence).
+_REFUSED_FIELD = re.compile(r"Rejected Request: (\w+) is not allowed in (?:the )?request body")
+
+# Integers shown in full up to this size; a longer one would only clutter the message.
+_SHOWN_INTEGER_LIMIT = 10**15
+
 
 def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
     """What makes ``body`` unservable on ``call_type``'s endpoint, or None if nothing does."""
+    # LiteLLM hands on a body it could not parse (bytes that are not UTF-8, JSON nested past
+    # its parser's depth, a form) as none of the client's fields, plus a `model: null` of its
+    # own: saying the model is missing would mislead.
+    if body.get("model") is None and body.get("messages") is None:
+        return "body: expected a JSON object with model and messages, got neither"
+
     anthropic = call_type == ANTHROPIC_MESSAGES
     checks = (
         _model(body),
@@ -26,12 +89,27 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
         _max_tokens(body, "max_tokens", required=anthropic),
         _max_tokens(body, "max_completion_tokens", required=False),
         _optional(body, "stream", bool, "true or false"),
-        _optional(body, "tools", list, "a list of tools"),
+        _tools(body, anthropic),
     )
     problem = next((found for found in checks if found is not None), None)
     if problem is None and anthropic:
         problem = _anthropic_fields(body)
     return problem
+
+
+def refused_field_problem(error: object) -> str | None:
+    """The problem to answer for a field LiteLLM refused from the client, or None.
+
+    LiteLLM refuses ``api_base``, ``base_url``, ``user_config`` and other fields that would
+    point a route elsewhere or carry credentials while it authenticates the request, before
+    the pre-call hook sees the body (``is_request_body_safe``). Its error handler then
+    imports prisma, which is not installed, and the client gets a plain-text 500. The field
+    name comes from LiteLLM's own list, never from the request.
+    """
+    found = _REFUSED_FIELD.match(str(error)) if isinstance(error, ValueError) else None
+    if found is None:
+        return None
+    return f"{found.group(1)}: not accepted from a client; the proxy's config sets it"
 
 
 def _model(body: Mapping[str, Any]) -> str | None:
@@ -56,23 +134,199 @@ def _messages(body: Mapping[str, Any], anthropic: bool) -> str | None:
 def _message(where: str, message: object, anthropic: bool) -> str | None:
     if not isinstance(message, Mapping):
         return _expected(where, "an object with role and content", message)
-    if not isinstance(message.get("role"), str):
-        return _expected(f"{where}.role", "a role name", message.get("role"))
+    roles = _ANTHROPIC_ROLES if anthropic else _CHAT_ROLES
+    role = message.get("role")
+    if not isinstance(role, str) or role not in roles:
+        return _one_of(f"{where}.role", roles, role, "role")
 
-    content = message.get("content")
+    # LiteLLM reads a chat tool result's id as a string and quotes the messages if it is not.
+    call_id = message.get("tool_call_id")
+    if not anthropic and role == "tool" and not isinstance(call_id, str):
+        return _expected(f"{where}.tool_call_id", "the id of the tool call answered", call_id)
+
+    chat_blocks = None if anthropic else _CHAT_BLOCKS[role]
+    return _content(f"{where}.content", message.get("content"), chat_blocks)
+
+
+def _content(where: str, content: object, chat_blocks: tuple[str, ...] | None) -> str | None:
     # OpenAI lets an assistant turn that only calls tools carry no content.
-    if isinstance(content, str) or (content is None and not anthropic):
+    if isinstance(content, str) or (content is None and chat_blocks is not None):
         return None
     if not isinstance(content, list):
-        return _expected(f"{where}.content", "a string or a list of content blocks", content)
-    return _blocks(f"{where}.content", content)
+        return _expected(where, "a string or a list of content blocks", content)
+    return _blocks(where, content, chat_blocks)
 
 
-def _blocks(where: str, blocks: list[Any]) -> str | None:
+def _blocks(where: str, blocks: list[Any], chat_types: tuple[str, ...] | None = None) -> str | None:
+    """Each block has a type; on chat, one of ``chat_types`` with its own fields right.
+
+    Anthropic blocks go to the upstream as they are, and it judges their fields itself.
+    """
     for index, block in enumerate(blocks):
         if not isinstance(block, Mapping) or not isinstance(block.get("type"), str):
             return _expected(f"{where}[{index}]", "a content block with a type", block)
+        if chat_types is not None:
+            problem = _chat_block(f"{where}[{index}]", block, chat_types)
+            if problem is not None:
+                return problem
     return None
+
+
+def _chat_block(where: str, block: Mapping[str, Any], types: tuple[str, ...]) -> str | None:
+    kind = block["type"]
+    server_tool_result = "*_tool_result" in types and kind.endswith("_tool_result")
+    if kind not in types and not server_tool_result:
+        return _one_of(f"{where}.type", types, kind, "block type")
+
+    check = _BLOCK_FIELDS.get(kind)
+    return None if check is None else check(where, block)
+
+
+_BlockCheck = Callable[[str, Mapping[str, Any]], "str | None"]
+
+
+def _string_field(name: str) -> _BlockCheck:
+    def check(where: str, block: Mapping[str, Any]) -> str | None:
+        value = block.get(name)
+        return None if isinstance(value, str) else _expected(f"{where}.{name}", "a string", value)
+
+    return check
+
+
+def _object_field(name: str) -> _BlockCheck:
+    def check(where: str, block: Mapping[str, Any]) -> str | None:
+        value = block.get(name)
+        if isinstance(value, Mapping):
+            return None
+        return _expected(f"{where}.{name}", "an object", value)
+
+    return check
+
+
+def _image_url(where: str, block: Mapping[str, Any]) -> str | None:
+    image = block.get("image_url")
+    field, url = f"{where}.image_url", image
+    if isinstance(image, Mapping):
+        field, url = f"{field}.url", image.get("url")
+    elif not isinstance(image, str):
+        return _expected(field, "a URL or an object with a url", image)
+
+    if not isinstance(url, str):
+        return _expected(field, "a URL", url)
+    if _URL.match(url) is None:
+        return f"{field}: expected a URL (scheme://... or a base64 data: URL), got another string"
+    return None
+
+
+def _input_audio(where: str, block: Mapping[str, Any]) -> str | None:
+    audio = block.get("input_audio")
+    if not isinstance(audio, Mapping):
+        return _expected(f"{where}.input_audio", "an object with data and format", audio)
+    for name in ("data", "format"):
+        if not isinstance(audio.get(name), str):
+            return _expected(f"{where}.input_audio.{name}", "a string", audio.get(name))
+    return None
+
+
+def _file(where: str, block: Mapping[str, Any]) -> str | None:
+    file = block.get("file")
+    what = "an object with file_data or file_id"
+    if not isinstance(file, Mapping):
+        return _expected(f"{where}.file", what, file)
+    for name in ("file_data", "file_id"):
+        value = file.get(name)
+        if value is not None and not isinstance(value, str):
+            return _expected(f"{where}.file.{name}", "a string", value)
+    if file.get("file_data") is None and file.get("file_id") is None:
+        return f"{where}.file: expected {what}, got an object with neither"
+    return None
+
+
+_BLOCK_FIELDS: dict[str, _BlockCheck] = {
+    "text": _string_field("text"),
+    "refusal": _string_field("refusal"),
+    "tool_reference": _string_field("tool_name"),
+    "image_url": _image_url,
+    "input_audio": _input_audio,
+    "file": _file,
+    "document": _object_field("source"),
+}
+
+
+def _tools(body: Mapping[str, Any], anthropic: bool) -> str | None:
+    tools = body.get("tools")
+    if tools is None:
+        return None
+    if not isinstance(tools, list):
+        return _expected("tools", "a list of tools", tools)
+
+    check = _anthropic_tool if anthropic else _chat_tool
+    for index, tool in enumerate(tools):
+        problem = check(f"tools[{index}]", tool)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _anthropic_tool(where: str, tool: object) -> str | None:
+    """A custom tool (no type, or ``custom``) needs a name; a typed one is a server tool
+    (``web_search_20250305``, ...), which the upstream judges."""
+    if not isinstance(tool, Mapping):
+        return _expected(where, "a tool object", tool)
+    kind = tool.get("type")
+    if kind is not None and not _is_name(kind):
+        return _expected(f"{where}.type", "a tool type", kind)
+    if kind not in (None, "custom"):
+        return None
+
+    if not _is_name(tool.get("name")):
+        return _expected(f"{where}.name", "a tool name", tool.get("name"))
+    schema = tool.get("input_schema")
+    if schema is not None and not isinstance(schema, Mapping):
+        return _expected(f"{where}.input_schema", "a JSON schema object", schema)
+    return None
+
+
+def _chat_tool(where: str, tool: object) -> str | None:
+    if not isinstance(tool, Mapping):
+        return _expected(where, "a tool object", tool)
+    # LiteLLM sends a tool already in Anthropic's form (it has input_schema) on as it is.
+    if "input_schema" in tool:
+        return _anthropic_tool(where, tool)
+
+    kind = tool.get("type")
+    if kind in _CHAT_FUNCTION_TOOLS:
+        return _function(f"{where}.function", tool.get("function"))
+    if isinstance(kind, str) and kind.startswith(_HOSTED_TOOL_PREFIXES):
+        return _hosted_tool(where, tool)
+    if kind in _OTHER_ANTHROPIC_TOOLS or (isinstance(kind, str) and kind.startswith("computer_")):
+        return None
+    return _unknown(f"{where}.type", _CHAT_TOOL_TYPES, kind, "tool type")
+
+
+def _function(where: str, function: object) -> str | None:
+    if not isinstance(function, Mapping):
+        return _expected(where, "an object with a name", function)
+    if not _is_name(function.get("name")):
+        return _expected(f"{where}.name", "a tool name", function.get("name"))
+    parameters = function.get("parameters")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        return _expected(f"{where}.parameters", "a JSON schema object", parameters)
+    return None
+
+
+def _hosted_tool(where: str, tool: Mapping[str, Any]) -> str | None:
+    # LiteLLM takes the name from the tool, else from its function.
+    function = tool.get("function")
+    if "name" not in tool and isinstance(function, Mapping):
+        where, tool = f"{where}.function", function
+    if not _is_name(tool.get("name")):
+        return _expected(f"{where}.name", "the tool's name", tool.get("name"))
+    return None
+
+
+def _is_name(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _max_tokens(body: Mapping[str, Any], field: str, required: bool) -> str | None:
@@ -113,14 +367,42 @@ def _expected(field: str, what: str, found: object) -> str:
     return f"{field}: expected {what}, got {_kind(found)}"
 
 
+def _one_of(field: str, names: tuple[str, ...], found: object, noun: str) -> str:
+    return _unknown(field, "one of " + ", ".join(names), found, noun)
+
+
+def _unknown(field: str, what: str, found: object, noun: str) -> str:
+    # A name outside the list is still the client's string: told as unknown, not shown.
+    if _is_name(found):
+        return f"{field}: expected {what}, got an unknown {noun}"
+    return _expected(field, what, found)
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, list) and not value:
-        return "an empty list"
+    if isinstance(value, bool | int | float):
+        return _number(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
     if isinstance(value, Mapping):
         return "an object"
-    names = {str: "a string", int: "an integer", float: "a number", list: "a list"}
-    return names.get(type(value), type(value).__name__)
+    return type(value).__name__
+
+
+def _number(value: bool | int | float) -> str:
+    # Numbers and booleans are not request content: "got 0" says more than "got an integer".
+    if isinstance(value, int) and abs(value) >= _SHOWN_INTEGER_LIMIT:
+        return "an integer too large to show"
+    return json.dumps(value)
+
+
+def _string(value: str) -> str:
+    # A string may be a prompt: only its emptiness is told.
+    if not value:
+        return "an empty string"
+    if not value.strip():
+        return "a string of only whitespace"
+    return "a string"

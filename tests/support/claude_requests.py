@@ -206,6 +206,40 @@ def subagent_request(model: str = MAIN_MODEL) -> dict[str, Any]:
     )
 
 
+def after_tool_result(model: str = MAIN_MODEL) -> dict[str, Any]:
+    """A main turn answering a Read: the system role mid-conversation, the result cached."""
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "content": prose(200, seed=3),
+        "cache_control": {"type": "ephemeral"},
+    }
+    read = {"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {"file_path": "/a"}}
+    messages = [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "<reminder>"}, *user_turn("read a")["content"]],
+        },
+        {"role": "system", "content": prose(6000, seed=2)},
+        {"role": "assistant", "content": [read]},
+        {"role": "user", "content": [result]},
+    ]
+    return main_turn(model=model, messages=messages)
+
+
+def every_shape() -> dict[str, dict[str, Any]]:
+    """One body of each kind Claude Code sends (the captures in PRODUCT.md §6), by name."""
+    return {
+        "main turn": main_turn(),
+        "main turn on haiku": haiku_main_turn(),
+        "main turn after a tool result": after_tool_result(),
+        "long conversation": main_turn(messages=conversation(60_000)),
+        "title chore": title_chore(),
+        "web search": web_search_request(),
+        "subagent": subagent_request(),
+    }
+
+
 def conversation(
     target_bytes: int, seed: int = 0, turn_chars: int = 12_000
 ) -> list[dict[str, Any]]:
