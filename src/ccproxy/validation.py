@@ -279,12 +279,7 @@ def _anthropic_tool(where: str, tool: object) -> str | None:
     if kind not in (None, "custom"):
         return None
 
-    if not _is_name(tool.get("name")):
-        return _expected(f"{where}.name", "a tool name", tool.get("name"))
-    schema = tool.get("input_schema")
-    if schema is not None and not isinstance(schema, Mapping):
-        return _expected(f"{where}.input_schema", "a JSON schema object", schema)
-    return None
+    return _name_and_schema(where, tool, "input_schema")
 
 
 def _chat_tool(where: str, tool: object) -> str | None:
@@ -307,11 +302,15 @@ def _chat_tool(where: str, tool: object) -> str | None:
 def _function(where: str, function: object) -> str | None:
     if not isinstance(function, Mapping):
         return _expected(where, "an object with a name", function)
-    if not _is_name(function.get("name")):
-        return _expected(f"{where}.name", "a tool name", function.get("name"))
-    parameters = function.get("parameters")
-    if parameters is not None and not isinstance(parameters, Mapping):
-        return _expected(f"{where}.parameters", "a JSON schema object", parameters)
+    return _name_and_schema(where, function, "parameters")
+
+
+def _name_and_schema(where: str, tool: Mapping[str, Any], schema_field: str) -> str | None:
+    if not _is_name(tool.get("name")):
+        return _expected(f"{where}.name", "a tool name", tool.get("name"))
+    schema = tool.get(schema_field)
+    if schema is not None and not isinstance(schema, Mapping):
+        return _expected(f"{where}.{schema_field}", "a JSON schema object", schema)
     return None
 
 
