@@ -213,3 +213,45 @@ def test_a_context_window_that_is_not_a_positive_integer_is_refused(tmp_path: Pa
     assert error_for(tmp_path, text) == (
         "model_list[1].model_info.max_input_tokens: got '200000'; expected a positive integer"
     )
+
+
+CREDENTIAL_MODELS = """\
+model_list:
+  - model_name: sonnet
+    litellm_params: {model: anthropic/claude-sonnet-4-5-20250929}
+  - model_name: haiku
+    litellm_params: {model: anthropic/claude-haiku-4-5-20251001}
+  - model_name: keyed
+    litellm_params: {model: anthropic/claude-opus-4-1-20250805, api_key: sk-operator}
+  - model_name: gpt
+    litellm_params: {model: openai/gpt-4o, api_key: sk-openai}
+ccproxy:
+  routes: {default: sonnet, background: keyed}
+"""
+
+
+@pytest.mark.parametrize("fallback", ["keyed", "gpt"])
+def test_a_route_taking_the_clients_key_may_not_fall_back_where_that_key_would_leak(
+    tmp_path: Path, fallback: str
+) -> None:
+    text = CREDENTIAL_MODELS + f"  fallbacks: {{default: [haiku, {fallback}]}}\n"
+    assert error_for(tmp_path, text) == (
+        f"ccproxy.fallbacks.default[1]: got '{fallback}'; expected a route that takes the "
+        "client's own key, as sonnet does (the client's key would reach it)"
+    )
+
+
+def test_a_route_with_its_own_key_may_not_fall_back_to_one_needing_the_clients(
+    tmp_path: Path,
+) -> None:
+    text = CREDENTIAL_MODELS + "  fallbacks: {background: [gpt, sonnet]}\n"
+    assert error_for(tmp_path, text) == (
+        "ccproxy.fallbacks.background[1]: got 'sonnet'; expected a route with a key of its "
+        "own, as keyed has (the client's key is withheld from its requests)"
+    )
+
+
+def test_fallbacks_that_keep_each_key_where_it_belongs_load(tmp_path: Path) -> None:
+    text = CREDENTIAL_MODELS + "  fallbacks: {default: [haiku], background: [gpt]}\n"
+    config = load_config(config_file(tmp_path, text))
+    assert config.settings.fallbacks == {"default": ["haiku"], "background": ["gpt"]}

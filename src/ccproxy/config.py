@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from ccproxy.credentials import client_credential_routes
 from ccproxy.errors import ConfigError, validation_error
 from ccproxy.router import Deployment
 from ccproxy.rules import BUILTIN_RULES, DEFAULT_LABEL, DEFAULT_ORDER, Rule, load_rule
@@ -123,7 +124,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
     deployments = _deployments(raw.get("model_list"))
     settings = _settings(raw.get("ccproxy"))
-    _check_routes(settings, deployments)
+    _check_routes(settings, deployments, raw.get("model_list"))
     config = Config(config_path, raw, settings, deployments)
     config.build_rules()
     _check_callbacks(config)
@@ -195,7 +196,9 @@ def _settings(section: object) -> CCProxySettings:
         raise validation_error("ccproxy", error, CCProxySettings) from error
 
 
-def _check_routes(settings: CCProxySettings, deployments: dict[str, Deployment]) -> None:
+def _check_routes(
+    settings: CCProxySettings, deployments: dict[str, Deployment], model_list: object
+) -> None:
     known = ", ".join(deployments)
     if DEFAULT_LABEL not in settings.routes:
         raise ConfigError("ccproxy.routes.default", None, "a model_name from model_list")
@@ -214,6 +217,31 @@ def _check_routes(settings: CCProxySettings, deployments: dict[str, Deployment])
             if name not in deployments:
                 key = f"ccproxy.fallbacks.{label}[{index}]"
                 raise ConfigError(key, name, f"a model_name of: {known}")
+    _check_fallback_credentials(settings, model_list)
+
+
+def _check_fallback_credentials(settings: CCProxySettings, model_list: object) -> None:
+    """A route falls back only to routes that take the same credential: the client's, or one
+    of their own.
+
+    LiteLLM sends the request's credentials to each fallback as they are: the client's key
+    would reach another provider, or replace the key the config gives a deployment; and a
+    request withheld the client's key has none for a route that needs it.
+    """
+    takes_client_key = client_credential_routes(model_list)
+    for label, names in settings.fallbacks.items():
+        route = settings.routes[label]
+        client_key = route in takes_client_key
+        for index, name in enumerate(names):
+            if (name in takes_client_key) == client_key:
+                continue
+            if client_key:
+                expected = f"a route that takes the client's own key, as {route} does"
+                expected += " (the client's key would reach it)"
+            else:
+                expected = f"a route with a key of its own, as {route} has"
+                expected += " (the client's key is withheld from its requests)"
+            raise ConfigError(f"ccproxy.fallbacks.{label}[{index}]", name, expected)
 
 
 def _check_callbacks(config: Config) -> None:
