@@ -167,7 +167,12 @@ class TestBuiltInDefault:
 
         assert response.status_code == 200, response.text
         assert response.headers["x-ccproxy-route"] == label
-        assert fresh_upstream.models() == [model]
+        [sent] = fresh_upstream.messages()
+        assert sent.model == model
+        # The client's own thinking reaches the model: off, or with the budget it gave.
+        assert sent.body.get("thinking", {"type": "disabled"}) == changes.get(
+            "thinking", {"type": "disabled"}
+        )
 
     @pytest.mark.parametrize(
         "failure",

@@ -1,10 +1,10 @@
-"""Thinking the client turned off stays off on the model it is routed to."""
+"""The client's own thinking, off or with its budget, survives the model it is routed to."""
 
 from __future__ import annotations
 
 import httpx
 
-from ccproxy.thinking import keep_thinking_off
+from ccproxy.thinking import keep_clients_thinking
 
 from tests.support import claude_requests as cc
 from tests.support.fake_upstream import FakeUpstream
@@ -16,27 +16,36 @@ SONNET_4_5 = "anthropic/claude-sonnet-4-5-20250929"
 def test_effort_is_dropped_where_litellm_would_turn_it_into_thinking() -> None:
     data = {"thinking": {"type": "disabled"}, "output_config": {"effort": "high", "format": {}}}
 
-    keep_thinking_off(data, SONNET_4_5)
+    keep_clients_thinking(data, SONNET_4_5)
 
     assert data == {"thinking": {"type": "disabled"}, "output_config": {"format": {}}}
 
 
 def test_effort_without_any_thinking_field_is_dropped_too() -> None:
     data = {"output_config": {"effort": "high"}}
-    keep_thinking_off(data, "anthropic/claude-haiku-4-5-20251001")
+    keep_clients_thinking(data, "anthropic/claude-haiku-4-5-20251001")
     assert data == {}
 
 
-def test_effort_stays_when_the_client_asked_for_thinking() -> None:
+def test_effort_stays_beside_adaptive_thinking_as_its_depth() -> None:
     data = {"thinking": {"type": "adaptive"}, "output_config": {"effort": "high"}}
-    keep_thinking_off(data, SONNET_4_5)
+    keep_clients_thinking(data, SONNET_4_5)
     assert data["output_config"] == {"effort": "high"}
+
+
+def test_effort_is_dropped_beside_a_budget_the_client_gave() -> None:
+    thinking = {"type": "enabled", "budget_tokens": 31999}
+    data = {"thinking": thinking, "output_config": {"effort": "high"}}
+
+    keep_clients_thinking(data, "anthropic/claude-opus-4-1-20250805")
+
+    assert data == {"thinking": {"type": "enabled", "budget_tokens": 31999}}
 
 
 def test_effort_stays_on_models_that_take_it() -> None:
     for model in ("anthropic/claude-opus-4-8", "anthropic/claude-opus-4-5-20251101"):
         data = {"thinking": {"type": "disabled"}, "output_config": {"effort": "high"}}
-        keep_thinking_off(data, model)
+        keep_clients_thinking(data, model)
         assert data["output_config"] == {"effort": "high"}, model
 
 

@@ -48,7 +48,7 @@ from ccproxy.outcomes import (
 from ccproxy.reload import ConfigWatcher
 from ccproxy.route_header import ROUTE_HEADER, remember_label
 from ccproxy.rules import DEFAULT_LABEL
-from ccproxy.thinking import keep_thinking_off
+from ccproxy.thinking import keep_clients_thinking
 from ccproxy.upstream_error import answer_with_upstream_error
 from ccproxy.validation import find_problem, refused_field_problem
 
@@ -224,7 +224,7 @@ class CCProxyHandler(CustomLogger):
         self, data: dict[str, Any], decision: Decision, call_type: str, endpoint: str
     ) -> None:
         data["model"] = decision.route
-        keep_thinking_off(data, decision.model)
+        keep_clients_thinking(data, decision.model)
         self._fallbacks.apply(data, decision)
         if decision.route not in self._credential_routes:
             drop_client_credentials(data)

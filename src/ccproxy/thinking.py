@@ -1,12 +1,14 @@
-"""Keep thinking off when the client turned it off, whichever model the request is routed to.
+"""Keep the client's own choice of thinking, whichever model the request is routed to.
 
-Claude Code sends `output_config.effort` on every request, chores and web searches included,
-with thinking disabled or absent. LiteLLM 1.110.2 rewrites that effort into
-`thinking: {type: enabled, budget_tokens: N}` for Anthropic models that take neither adaptive
-thinking nor the effort parameter (Sonnet 4.5, Haiku 4.5, Opus 4.1): a chore routed there
-would think, and Anthropic refuses thinking beside a `tool_choice` that forces a tool, as the
-WebSearch call does. On those models the effort has nothing to steer once thinking is off, so
-it is dropped before LiteLLM sees it.
+Claude Code sends `output_config.effort` on every request: chores and web searches with
+thinking disabled or absent, older models' main turns with thinking enabled and a budget.
+LiteLLM 1.110.2 rewrites that effort into `thinking: {type: enabled, budget_tokens: N}` for
+Anthropic models that take neither adaptive thinking nor the effort parameter (Sonnet 4.5,
+Haiku 4.5, Opus 4.1). So a chore routed there would think (and Anthropic refuses thinking
+beside a `tool_choice` that forces a tool, as the WebSearch call does), and a think request's
+budget of 31,999 tokens would shrink to the 4,096 that `high` stands for. On those models the
+effort has nothing more to say once the client said thinking is off or how much it may use:
+it is dropped before LiteLLM sees it. Adaptive thinking keeps it, as its depth.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from typing import Any
 from litellm.llms.anthropic.chat.transformation import AnthropicConfig
 
 
-def keep_thinking_off(data: dict[str, Any], upstream_model: str) -> None:
-    """Drop `output_config.effort` where LiteLLM would turn it into thinking the client refused."""
+def keep_clients_thinking(data: dict[str, Any], upstream_model: str) -> None:
+    """Drop `output_config.effort` where LiteLLM would turn it into thinking the client did
+    not ask for: none at all, or another budget than the client's."""
     output_config = data.get("output_config")
     if not isinstance(output_config, dict) or "effort" not in output_config:
         return
-    if _thinking_on(data.get("thinking")) or not _effort_becomes_thinking(upstream_model):
+    if _adaptive(data.get("thinking")) or not _effort_becomes_thinking(upstream_model):
         return
 
     rest = {key: value for key, value in output_config.items() if key != "effort"}
@@ -31,8 +34,8 @@ def keep_thinking_off(data: dict[str, Any], upstream_model: str) -> None:
         del data["output_config"]
 
 
-def _thinking_on(thinking: object) -> bool:
-    return isinstance(thinking, dict) and thinking.get("type") not in (None, "disabled")
+def _adaptive(thinking: object) -> bool:
+    return isinstance(thinking, dict) and thinking.get("type") == "adaptive"
 
 
 def _effort_becomes_thinking(upstream_model: str) -> bool:
