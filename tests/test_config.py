@@ -255,3 +255,33 @@ def test_fallbacks_that_keep_each_key_where_it_belongs_load(tmp_path: Path) -> N
     text = CREDENTIAL_MODELS + "  fallbacks: {default: [haiku], background: [gpt]}\n"
     config = load_config(config_file(tmp_path, text))
     assert config.settings.fallbacks == {"default": ["haiku"], "background": ["gpt"]}
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        (
+            "litellm_settings: [1, 2]\n",
+            "litellm_settings: got a list of 2 items; expected a mapping",
+        ),
+        ("general_settings: [1]\n", "general_settings: got a list of 1 items; expected a mapping"),
+        (
+            "litellm_settings: {callbacks: 5}\n",
+            "litellm_settings.callbacks: got 5; expected a list of import paths",
+        ),
+        (
+            "litellm_settings: {callbacks: {a: 1}}\n",
+            "litellm_settings.callbacks: got a mapping with keys a; expected a list of",
+        ),
+    ],
+)
+def test_a_litellm_section_of_the_wrong_shape_is_refused_before_litellm_meets_it(
+    tmp_path: Path, section: str, message: str
+) -> None:
+    assert error_for(tmp_path, MINIMAL + section).startswith(message)
+
+
+def test_an_empty_file_is_named_as_one(tmp_path: Path) -> None:
+    assert error_for(tmp_path, "").endswith(
+        "got 'an empty file'; expected a YAML mapping at the top level"
+    )

@@ -25,6 +25,14 @@ from ccproxy.rules import BUILTIN_RULES, DEFAULT_LABEL, DEFAULT_ORDER, Rule, loa
 
 BUILTIN_CONFIG_PATH = Path(__file__).with_name("default_config.yaml")
 
+# LiteLLM's own top-level sections, each a mapping.
+LITELLM_SECTIONS = (
+    "litellm_settings",
+    "general_settings",
+    "router_settings",
+    "environment_variables",
+)
+
 # What `litellm_settings.callbacks` names: LiteLLM calls the hooks of an instance only.
 HANDLER_PATH = "ccproxy.handler.proxy_handler_instance"
 HANDLER_CLASS_PATH = "ccproxy.handler.CCProxyHandler"
@@ -122,6 +130,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     config_path = Path(path) if path is not None else BUILTIN_CONFIG_PATH
     raw = _read_yaml(config_path)
 
+    _check_litellm_sections(raw)
     deployments = _deployments(raw.get("model_list"))
     settings = _settings(raw.get("ccproxy"))
     _check_routes(settings, deployments, raw.get("model_list"))
@@ -141,6 +150,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ConfigError(str(path), "invalid YAML", f"valid YAML ({_where(error)})") from error
+    if raw is None:
+        raise ConfigError(str(path), "an empty file", "a YAML mapping at the top level")
     if not isinstance(raw, dict):
         raise ConfigError(str(path), type(raw).__name__, "a YAML mapping at the top level")
     return raw
@@ -242,6 +253,21 @@ def _check_fallback_credentials(settings: CCProxySettings, model_list: object) -
                 expected = f"a route with a key of its own, as {route} has"
                 expected += " (the client's key is withheld from its requests)"
             raise ConfigError(f"ccproxy.fallbacks.{label}[{index}]", name, expected)
+
+
+def _check_litellm_sections(raw: dict[str, Any]) -> None:
+    """The shapes of LiteLLM's own sections, which LiteLLM would meet with a traceback."""
+    for section in LITELLM_SECTIONS:
+        value = raw.get(section)
+        if value is not None and not isinstance(value, dict):
+            raise ConfigError(section, value, "a mapping")
+
+    settings = raw.get("litellm_settings") or {}
+    callbacks = settings.get("callbacks")
+    listed = isinstance(callbacks, list) and all(isinstance(entry, str) for entry in callbacks)
+    if callbacks is not None and not (listed or isinstance(callbacks, str)):
+        expected = "a list of import paths, such as [ccproxy.handler.proxy_handler_instance]"
+        raise ConfigError("litellm_settings.callbacks", callbacks, expected)
 
 
 def _check_callbacks(config: Config) -> None:
