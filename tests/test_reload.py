@@ -148,6 +148,21 @@ class TestConfigWatcher:
 
         assert fresh is not None
         assert [entry["event"] for entry in logs] == ["config_restart_needed", "config_reloaded"]
+        assert fresh.settings.routes["default"] == "opus"
+
+    def test_after_an_edit_outside_the_section_decisions_name_the_models_still_served(
+        self, tmp_path: Path
+    ) -> None:
+        clock = Clock()
+        path, watcher = watched(tmp_path, clock)
+        path.write_text(path.read_text().replace("claude-opus-4-1-20250805", "claude-opus-4-5"))
+        clock.now = 1.0
+
+        fresh = poll(watcher)
+
+        assert fresh is not None
+        assert fresh.deployments["opus"].model == "anthropic/claude-opus-4-1-20250805"
+        assert "claude-opus-4-5" not in str(fresh.litellm["model_list"])
 
     def test_a_deleted_file_keeps_the_running_config(self, tmp_path: Path) -> None:
         clock = Clock()

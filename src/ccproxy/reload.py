@@ -19,6 +19,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ class ConfigWatcher:
         self.path = config.path
         self.interval = interval
         self._clock = clock
+        # What LiteLLM serves: the file as it was at start-up, but for the ccproxy: section.
+        self._running = config
         self._served = frozenset(config.deployments)
         self._outside_section = _outside_section(config.litellm)
         self._signature = _signature(self.path)
@@ -93,8 +96,15 @@ class ConfigWatcher:
 
         if _outside_section(config.litellm) != self._outside_section:
             logger.warning("config_restart_needed", config=where)
+            config = self._as_served(config)
         logger.info("config_reloaded", config=where)
         return config
+
+    def _as_served(self, config: Config) -> Config:
+        """The new ccproxy: section over what LiteLLM still serves, so that decisions name
+        the upstream models requests really reach."""
+        litellm = {**self._running.litellm, "ccproxy": config.litellm.get("ccproxy")}
+        return replace(config, litellm=litellm, deployments=self._running.deployments)
 
     def _check_served(self, config: Config) -> None:
         served = ", ".join(sorted(self._served))
