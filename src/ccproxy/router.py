@@ -44,9 +44,10 @@ class ModelRouter:
         chosen = self.routes.get(label, self.default)
         if _fits(chosen, tokens):
             return Route(label, chosen)
-        return self._route_oversized(label, chosen, tokens)
+        return self._route_oversized(chosen, tokens)
 
-    def _route_oversized(self, label: str, chosen: Deployment, tokens: TokenEstimate) -> Route:
+    def _route_oversized(self, chosen: Deployment, tokens: TokenEstimate) -> Route:
+        """A request too long for its route is a long-context one, wherever it then goes."""
         too_big = f"input exceeds {chosen.name}'s window of {chosen.max_input_tokens:,} tokens"
         long_context = self.routes.get(LONG_CONTEXT)
         if long_context is not None and _fits(long_context, tokens):
@@ -55,12 +56,10 @@ class ModelRouter:
         fitting = [d for d in self.routes.values() if d.max_input_tokens and _fits(d, tokens)]
         if fitting:
             largest = max(fitting, key=lambda deployment: deployment.max_input_tokens or 0)
-            label = next(name for name, d in self.routes.items() if d == largest)
-            return Route(label, largest, (too_big, f"{largest.name} has the largest window"))
+            return Route(LONG_CONTEXT, largest, (too_big, f"{largest.name} has the largest window"))
 
         # Nothing fits: the upstream answers with its own error, which reaches the client.
-        fallback = long_context or chosen
-        return Route(LONG_CONTEXT if long_context else label, fallback, (too_big, "none fits"))
+        return Route(LONG_CONTEXT, long_context or chosen, (too_big, "none fits"))
 
 
 def _fits(deployment: Deployment, tokens: TokenEstimate) -> bool:
