@@ -127,3 +127,10 @@ def test_the_readmes_explain_example_prints_what_the_readme_shows() -> None:
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == json.loads(shown)
+
+
+def test_a_config_file_that_does_not_exist_is_a_bad_invocation(tmp_path: Path) -> None:
+    result = ccproxy("check", "--config", str(tmp_path / "nope.yaml"))
+
+    assert result.returncode == 2
+    assert "nope.yaml' does not exist" in result.stderr

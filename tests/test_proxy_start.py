@@ -263,6 +263,15 @@ class TestRefusals:
         assert "--host: got '0.0.0.0' with no proxy key" in result.stderr
         assert "listening" not in result.stdout
 
+    def test_a_port_in_use_is_a_failed_start(self) -> None:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            result = run_ccproxy_start("--port", str(taken.getsockname()[1]))
+
+        assert result.returncode == 1
+        assert "listening" not in result.stdout
+
     def test_a_port_out_of_range_is_a_bad_invocation(self) -> None:
         result = run_ccproxy_start("--port", "99999")
 

@@ -296,6 +296,16 @@ def test_starts_a_proxy_when_none_answers_and_stops_it_after(tmp_path: Path) -> 
     assert _processes_mentioning(f"--port {port}") == []
 
 
+def test_options_after_the_command_are_the_commands_own(live_port: int) -> None:
+    argv = ccproxy_run(live_port, sys.executable, "-c", "import sys; print(sys.argv[1:])")
+    argv += ["--help", "--port", "1"]
+
+    result = run(argv, offline_env())
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['--help', '--port', '1']"
+
+
 def test_a_proxy_already_listening_is_used_and_named(live_port: int, config_file: Path) -> None:
     argv = ccproxy_run(live_port, sys.executable, "-c", "pass", config=config_file)
 
@@ -306,20 +316,23 @@ def test_a_proxy_already_listening_is_used_and_named(live_port: int, config_file
     assert "starting a proxy" not in result.stderr
 
 
-def test_a_proxy_started_for_a_killed_ccproxy_run_stops_too(tmp_path: Path) -> None:
+def test_the_command_and_the_proxy_of_a_killed_ccproxy_run_stop_too(tmp_path: Path) -> None:
     port = free_port()
+    marker = f"ccproxy-killed-run-{port}"  # in the command's own arguments, to find it by
     with FakeUpstream() as upstream:
         config = tmp_path / "ccproxy.yaml"
         config.write_text(_config(upstream.base_url))
-        argv = ccproxy_run(port, sys.executable, "-c", "import time; time.sleep(60)", config=config)
+        sleeper = [sys.executable, "-c", "import time; time.sleep(60)", marker]
+        argv = ccproxy_run(port, *sleeper, config=config)
         runner = subprocess.Popen(argv, env=offline_env({"TMPDIR": str(tmp_path)}))
         try:
-            _wait_until(lambda: _accepts_connections(port), timeout=120)
+            _wait_until(lambda: _processes_mentioning(marker) != [], timeout=120)
         finally:
             runner.kill()
             runner.wait()
 
         _wait_until(lambda: _processes_mentioning(f"--port {port}") == [], timeout=30)
+        _wait_until(lambda: _processes_mentioning(marker) == [], timeout=30)
 
 
 def test_a_proxy_that_cannot_start_fails_with_exit_1_and_says_why(

@@ -23,7 +23,7 @@ DEFAULT_PORT = 4000
 config_option = click.option(
     "--config",
     "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
     envvar="CCPROXY_CONFIG",
     help="Config file (LiteLLM proxy YAML with a ccproxy: section). Default: built-in.",
 )
@@ -53,7 +53,8 @@ def start(config_path: Path | None, host: str, port: int) -> None:
     sys.exit(start_proxy(config_path, host, port))
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+# Options after COMMAND are its own: `ccproxy run claude --help` asks claude for help.
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @config_option
 @host_option
 @port_option

@@ -174,7 +174,9 @@ def _run_litellm(config: Config, host: str, port: int, open_auth: bool) -> int:
     except KeyboardInterrupt:
         return 0
     except SystemExit as stop:
-        return stop.code if isinstance(stop.code, int) else 1
+        # Ours are 0, 1 and 2: whatever else LiteLLM or uvicorn exits with (3 for a port in
+        # use) is a failed operation.
+        return 0 if stop.code in (0, None) else 1
     return 0
 
 

@@ -80,11 +80,14 @@ def run_command(config_path: Path | None, host: str, port: int, command: list[st
                 proxy.stop()
                 return relay.exit_code_for_interrupt() or proxy.report_failure()
         try:
-            return relay.run(command, env)
+            code = relay.run(command, env)
         finally:
             if proxy is not None:
                 proxy.stop()
-                proxy.discard_log()
+        # The log of a proxy behind a command that failed may tell why: it stays.
+        if proxy is not None and code == 0:
+            proxy.discard_log()
+        return code
 
 
 def client_base_url(host: str, port: int) -> str:
@@ -155,7 +158,8 @@ class SignalRelay:
 
     def run(self, command: list[str], env: dict[str, str]) -> int:
         """Run the command in the foreground; returns its exit code, shell style for signals."""
-        self.child = subprocess.Popen(command, env=env)
+        # Killed, we cannot relay anything: the kernel then stops the command (on Linux).
+        self.child = subprocess.Popen(command, env=env, preexec_fn=_stop_with_parent)  # noqa: PLW1509
         returncode = self.child.wait()
         return 128 - returncode if returncode < 0 else returncode
 
@@ -238,10 +242,11 @@ class StartedProxy:
 
 
 def _stop_with_parent() -> None:
-    """In the started proxy, before it runs: be sent SIGTERM if `ccproxy run` dies.
+    """In a child of `ccproxy run` (the command, the proxy), before it runs: be sent SIGTERM
+    if `ccproxy run` dies.
 
-    A killed `ccproxy run` (SIGKILL) cannot stop its proxy itself; on Linux the kernel can.
-    Elsewhere the proxy outlives it, as any child would.
+    A killed `ccproxy run` (SIGKILL) cannot stop its children itself; on Linux the kernel can.
+    Elsewhere they outlive it, as any child would.
     """
     if sys.platform != "linux":
         return
