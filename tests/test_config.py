@@ -285,3 +285,9 @@ def test_an_empty_file_is_named_as_one(tmp_path: Path) -> None:
     assert error_for(tmp_path, "").endswith(
         "got 'an empty file'; expected a YAML mapping at the top level"
     )
+
+
+def test_a_missing_key_is_told_as_nothing_written(tmp_path: Path) -> None:
+    assert error_for(tmp_path, MODELS + "ccproxy:\n  route: {default: sonnet}\n") == (
+        "ccproxy.routes: got nothing; expected a value: the key is required"
+    )

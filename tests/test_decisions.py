@@ -168,6 +168,20 @@ def test_rule_order_is_configurable(tmp_path: Path) -> None:
     assert label_of(decider, cc.haiku_main_turn()) == "think"
 
 
+class AnswerRule:
+    """A user's rule that gives a number as its reason."""
+
+    def match(self, request: object) -> object:
+        return 42
+
+
+def test_a_custom_rules_reason_of_any_kind_is_reported_as_text(tmp_path: Path) -> None:
+    extra = "  rules:\n    - default: {rule: 'tests.test_decisions:AnswerRule'}\n"
+    decider = Decider.from_config(load_config(write_config(tmp_path / "c.yaml", extra=extra)))
+
+    assert decider.decide(cc.main_turn()).reasons == ("42",)
+
+
 def test_the_threshold_is_configurable(tmp_path: Path) -> None:
     extra = "  rules:\n    - long_context: {threshold: 1000}\n"
     decider = Decider.from_config(load_config(write_config(tmp_path / "c.yaml", extra=extra)))

@@ -37,7 +37,8 @@ class RequestClassifier:
         for label, rule in self.rules:
             reason = self._match(label, rule, request)
             if reason is not None:
-                return Classification(label, (reason,))
+                # A rule of a user's may give any value as its reason; a log line wants text.
+                return Classification(label, (str(reason),))
         return Classification(DEFAULT_LABEL, ("no rule matched",))
 
     def _match(self, label: str, rule: Rule, request: RequestFeatures) -> str | None:

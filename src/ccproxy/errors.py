@@ -7,6 +7,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+
+class _Nothing:
+    """The value of a key that is not there, as an error message shows it."""
+
+    def __repr__(self) -> str:
+        return "nothing"
+
+
+NOTHING = _Nothing()
+
 # Pydantic's words for types, in the words of a YAML file.
 _TYPE_WORDS = {
     "a valid tuple": "a list",
@@ -60,7 +70,9 @@ def validation_error(
     location = [str(part) for part in problem["loc"]]
 
     expected = _expected(problem, _fields_at(model, location[:-1]))
-    return ConfigError(".".join([key, *location]), problem.get("input"), expected)
+    # Pydantic gives a missing key's parent as its input: the key itself was not written.
+    found = NOTHING if problem["type"] == "missing" else problem.get("input")
+    return ConfigError(".".join([key, *location]), found, expected)
 
 
 def _expected(problem: Any, fields: Sequence[str]) -> str:
