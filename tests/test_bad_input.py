@@ -129,6 +129,8 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "api_base set by the client": both(api_base="https://elsewhere.example"),
     "base_url set by the client": both(base_url="https://elsewhere.example"),
     "user_config set by the client": both(user_config={"model_list": []}),
+    "a workload identity field set by the client": both(anthropic_identity_token="t"),
+    "a secret reference as the key": both(api_key="os.environ/UPSTREAM_KEY"),
     "max_tokens missing": messages_only(max_tokens=...),
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
@@ -280,12 +282,21 @@ def test_a_body_litellm_could_not_parse_is_told_it_is_not_a_request(
     assert message == "body: expected a JSON object with model and messages, got neither"
 
 
-@pytest.mark.parametrize("field", ["api_base", "base_url", "user_config"])
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("api_base set by the client", "api_base"),
+        ("base_url set by the client", "base_url"),
+        ("user_config set by the client", "user_config"),
+        ("a workload identity field set by the client", "anthropic_identity_token"),
+        ("a secret reference as the key", "api_key"),
+    ],
+)
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
-def test_a_field_only_the_proxys_config_sets_is_a_400_naming_it(
-    client: httpx.Client, field: str, path: str
+def test_a_field_litellm_refuses_from_clients_is_a_400_naming_it(
+    client: httpx.Client, case: str, field: str, path: str
 ) -> None:
-    response = post(client, path, MALFORMED[f"{field} set by the client"][path])
+    response = post(client, path, MALFORMED[case][path])
 
     assert response.status_code == 400
     message = response.json()["error"]["message"]

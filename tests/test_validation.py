@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ccproxy.validation import find_problem, refused_field_problem
+from ccproxy.validation import find_problem
 
 from tests.support import claude_requests as cc
 
@@ -476,37 +476,3 @@ def test_anthropic_server_tools_are_left_to_the_upstream(tool: dict[str, Any]) -
 )
 def test_an_anthropic_custom_tool_needs_a_name(tool: object, expected: str) -> None:
     assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) == expected
-
-
-# LiteLLM 1.110.2's own wording, from proxy/auth/auth_utils.py.
-LITELLM_REFUSAL = (
-    "Rejected Request: {} is not allowed in request body. Clientside passthrough requires "
-    "explicit admin opt-in via either `general_settings.allow_client_side_credentials = true`"
-)
-
-
-@pytest.mark.parametrize("field", ["api_base", "base_url", "user_config", "aws_profile_name"])
-def test_a_field_litellm_refuses_from_clients_is_named_as_the_configs_to_set(field: str) -> None:
-    problem = refused_field_problem(ValueError(LITELLM_REFUSAL.format(field)))
-
-    assert problem == f"{field}: not accepted from a client; the proxy's config sets it"
-
-
-def test_a_model_list_in_the_body_is_refused_as_the_configs_too() -> None:
-    error = ValueError("Rejected Request: model_list is not allowed in the request body.")
-
-    assert refused_field_problem(error) == (
-        "model_list: not accepted from a client; the proxy's config sets it"
-    )
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        ValueError("Rejected Request: fallback nesting exceeds the allowed validation depth."),
-        RuntimeError(LITELLM_REFUSAL.format("api_base")),
-        ValueError("invalid literal for int()"),
-    ],
-)
-def test_other_errors_are_not_taken_for_a_refused_field(error: Exception) -> None:
-    assert refused_field_problem(error) is None

@@ -9,11 +9,12 @@ Per request on ``/v1/messages`` and ``/v1/chat/completions``, streaming or not, 
 rejects a body the proxy cannot serve with a 400, asks the decider for a route, rewrites
 ``model`` to it, keeps the decision in LiteLLM's metadata for the outcome events, and adds
 ``x-ccproxy-route: <label>`` to the response. A field LiteLLM refuses from clients before any
-hook runs (``api_base``, ``base_url``, ...) gets a 400 naming it, where LiteLLM would answer a
-plain-text 500. A decider that raises sends the request to the default route. Each decision
-and each outcome is one allowlisted log line (:mod:`ccproxy.logs`, :mod:`ccproxy.outcomes`),
-and so is each failed try of a route on the way to the outcome. On ``/v1/messages`` a client
-answered with an upstream error gets the upstream's own error (:mod:`ccproxy.upstream_error`).
+hook runs (``api_base``, ``base_url``, ...) gets a 400 naming it (:mod:`ccproxy.controls`),
+where LiteLLM would answer a plain-text 500. A decider that raises sends the request to the
+default route. Each decision and each outcome is one allowlisted log line
+(:mod:`ccproxy.logs`, :mod:`ccproxy.outcomes`), and so is each failed try of a route on the
+way to the outcome. On ``/v1/messages`` a client answered with an upstream error gets the
+upstream's own error (:mod:`ccproxy.upstream_error`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
 from ccproxy.config import Config, LogSettings, load_config
+from ccproxy.controls import refused_field_problem
 from ccproxy.credentials import client_credential_routes, drop_client_credentials
 from ccproxy.decider import Decider, Decision
 from ccproxy.errors import ConfigError
@@ -50,7 +52,7 @@ from ccproxy.route_header import ROUTE_HEADER, remember_label
 from ccproxy.rules import DEFAULT_LABEL
 from ccproxy.thinking import keep_thinking_off
 from ccproxy.upstream_error import answer_with_upstream_error
-from ccproxy.validation import find_problem, refused_field_problem
+from ccproxy.validation import find_problem
 
 CONFIG_ENV = "CCPROXY_CONFIG"
 

@@ -66,10 +66,6 @@ _HOSTED_TOOL_PREFIXES = (
 _OTHER_ANTHROPIC_TOOLS = ("mcp", "url", "namespace", "advisor_20260301")
 _CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search_20250305"
 
-# How LiteLLM 1.110.2 words its refusal of a field only the proxy's config may set
-# (proxy/auth/auth_utils.py, _banned_param_error; model_list has its own sentence).
-_REFUSED_FIELD = re.compile(r"Rejected Request: (\w+) is not allowed in (?:the )?request body")
-
 # Integers shown in full up to this size; a longer one would only clutter the message.
 _SHOWN_INTEGER_LIMIT = 10**15
 
@@ -95,21 +91,6 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
     if problem is None and anthropic:
         problem = _anthropic_fields(body)
     return problem
-
-
-def refused_field_problem(error: object) -> str | None:
-    """The problem to answer for a field LiteLLM refused from the client, or None.
-
-    LiteLLM refuses ``api_base``, ``base_url``, ``user_config`` and other fields that would
-    point a route elsewhere or carry credentials while it authenticates the request, before
-    the pre-call hook sees the body (``is_request_body_safe``). Its error handler then
-    imports prisma, which is not installed, and the client gets a plain-text 500. The field
-    name comes from LiteLLM's own list, never from the request.
-    """
-    found = _REFUSED_FIELD.match(str(error)) if isinstance(error, ValueError) else None
-    if found is None:
-        return None
-    return f"{found.group(1)}: not accepted from a client; the proxy's config sets it"
 
 
 def _model(body: Mapping[str, Any]) -> str | None:
