@@ -131,6 +131,19 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "user_config set by the client": both(user_config={"model_list": []}),
     "a workload identity field set by the client": both(anthropic_identity_token="t"),
     "a secret reference as the key": both(api_key="os.environ/UPSTREAM_KEY"),
+    "custom_llm_provider set by the client": both(custom_llm_provider="openai"),
+    "deployment_id set by the client": both(deployment_id="x"),
+    "specific_deployment set by the client": both(specific_deployment=True),
+    "use_litellm_proxy set by the client": both(use_litellm_proxy=True),
+    "api_version set by the client": both(api_version="2024-10-21"),
+    "api_key set by the client": both(api_key="sk-ant-someone-else"),
+    "litellm_credential_name set by the client": both(litellm_credential_name="prod"),
+    "organization set by the client": both(organization="org-x"),
+    "extra_headers set by the client": both(extra_headers={"x-api-key": "sk-ant-other"}),
+    "headers set by the client": both(headers={"x-api-key": "sk-ant-other"}),
+    "provider_specific_header set by the client": both(
+        provider_specific_header={"custom_llm_provider": "anthropic", "extra_headers": {}}
+    ),
     "max_tokens missing": messages_only(max_tokens=...),
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
@@ -170,7 +183,8 @@ def test_a_malformed_body_is_a_4xx_in_the_clients_shape(
     # LiteLLM's own answers to some of these quote the messages back, or a traceback.
     assert "Received Messages" not in response.text
     assert "Traceback" not in response.text
-    assert fresh_upstream.messages() == []
+    # Any path: a body that switches LiteLLM to another API calls that API's path.
+    assert fresh_upstream.requests == []
 
 
 def test_the_proxy_still_serves_after_every_malformed_body(
@@ -301,6 +315,25 @@ def test_a_field_litellm_refuses_from_clients_is_a_400_naming_it(
     assert response.status_code == 400
     message = response.json()["error"]["message"]
     assert message == f"{field}: not accepted from a client; the proxy's config sets it"
+
+
+@pytest.mark.parametrize(
+    ("field", "why"),
+    [
+        ("custom_llm_provider", "the proxy's config decides where a request goes"),
+        ("specific_deployment", "the proxy's config decides where a request goes"),
+        ("api_key", "the proxy's config decides which credential a request carries"),
+        ("extra_headers", "the proxy's config decides which headers reach the upstream"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
+def test_a_control_of_litellms_own_is_a_400_naming_it_and_why(
+    client: httpx.Client, field: str, why: str, path: str
+) -> None:
+    response = post(client, path, MALFORMED[f"{field} set by the client"][path])
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == f"{field}: not accepted from a client; {why}"
 
 
 def test_a_number_found_is_shown_in_the_error(client: httpx.Client) -> None:
