@@ -9,17 +9,20 @@ about every body and answers a problem with a 400 in the client's own error shap
 On ``/v1/messages`` the body goes to Anthropic as it is, so only what LiteLLM itself reads is
 checked there (roles, block types, a custom tool's name); Anthropic judges the rest. A chat
 body is turned into Anthropic's by LiteLLM, so its blocks and tools are checked as far as
-that translation reads them. A problem names the field and what was expected, and what was
-found: a number or boolean as it is, anything else by its kind, never its value: strings,
-lists and objects may be request content.
+that translation reads them (the tools in :mod:`ccproxy.tool_validation`). A problem names
+the field and what was expected, and what was found: a number or boolean as it is, anything
+else by its kind, never its value: strings, lists and objects may be request content
+(:mod:`ccproxy.problems`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from ccproxy.problems import expected, one_of
+from ccproxy.tool_validation import tools_problem
 
 ANTHROPIC_MESSAGES = "anthropic_messages"
 
@@ -51,24 +54,6 @@ _CHAT_BLOCKS = {
 # A URL LiteLLM can fetch or decode: scheme://..., or a base64 data URL.
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://|data:[^,]{0,200};base64,")
 
-# Chat tool types: OpenAI's, then the Anthropic tools LiteLLM 1.110.2 maps from a chat body
-# (AnthropicConfig._map_tool_helper). The hosted ones need a name; LiteLLM raises without it.
-_CHAT_FUNCTION_TOOLS = ("function", "custom")
-_HOSTED_TOOL_PREFIXES = (
-    "web_search",
-    "web_fetch",
-    "bash",
-    "text_editor",
-    "code_execution",
-    "memory",
-    "tool_search_tool",
-)
-_OTHER_ANTHROPIC_TOOLS = ("mcp", "url", "namespace", "advisor_20260301")
-_CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search_20250305"
-
-# Integers shown in full up to this size; a longer one would only clutter the message.
-_SHOWN_INTEGER_LIMIT = 10**15
-
 
 def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
     """What makes ``body`` unservable on ``call_type``'s endpoint, or None if nothing does."""
@@ -85,7 +70,7 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
         _max_tokens(body, "max_tokens", required=anthropic),
         _max_tokens(body, "max_completion_tokens", required=False),
         _optional(body, "stream", bool, "true or false"),
-        _tools(body, anthropic),
+        tools_problem(body, anthropic),
     )
     problem = next((found for found in checks if found is not None), None)
     if problem is None and anthropic:
@@ -96,14 +81,14 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
 def _model(body: Mapping[str, Any]) -> str | None:
     model = body.get("model")
     if not isinstance(model, str) or not model.strip():
-        return _expected("model", "a model name", model)
+        return expected("model", "a model name", model)
     return None
 
 
 def _messages(body: Mapping[str, Any], anthropic: bool) -> str | None:
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        return _expected("messages", "a non-empty list of messages", messages)
+        return expected("messages", "a non-empty list of messages", messages)
 
     for index, message in enumerate(messages):
         problem = _message(f"messages[{index}]", message, anthropic)
@@ -114,16 +99,16 @@ def _messages(body: Mapping[str, Any], anthropic: bool) -> str | None:
 
 def _message(where: str, message: object, anthropic: bool) -> str | None:
     if not isinstance(message, Mapping):
-        return _expected(where, "an object with role and content", message)
+        return expected(where, "an object with role and content", message)
     roles = _ANTHROPIC_ROLES if anthropic else _CHAT_ROLES
     role = message.get("role")
     if not isinstance(role, str) or role not in roles:
-        return _one_of(f"{where}.role", roles, role, "role")
+        return one_of(f"{where}.role", roles, role, "role")
 
     # LiteLLM reads a chat tool result's id as a string and quotes the messages if it is not.
     call_id = message.get("tool_call_id")
     if not anthropic and role == "tool" and not isinstance(call_id, str):
-        return _expected(f"{where}.tool_call_id", "the id of the tool call answered", call_id)
+        return expected(f"{where}.tool_call_id", "the id of the tool call answered", call_id)
 
     chat_blocks = None if anthropic else _CHAT_BLOCKS[role]
     return _content(f"{where}.content", message.get("content"), chat_blocks)
@@ -134,7 +119,7 @@ def _content(where: str, content: object, chat_blocks: tuple[str, ...] | None) -
     if isinstance(content, str) or (content is None and chat_blocks is not None):
         return None
     if not isinstance(content, list):
-        return _expected(where, "a string or a list of content blocks", content)
+        return expected(where, "a string or a list of content blocks", content)
     return _blocks(where, content, chat_blocks)
 
 
@@ -145,7 +130,7 @@ def _blocks(where: str, blocks: list[Any], chat_types: tuple[str, ...] | None = 
     """
     for index, block in enumerate(blocks):
         if not isinstance(block, Mapping) or not isinstance(block.get("type"), str):
-            return _expected(f"{where}[{index}]", "a content block with a type", block)
+            return expected(f"{where}[{index}]", "a content block with a type", block)
         if chat_types is not None:
             problem = _chat_block(f"{where}[{index}]", block, chat_types)
             if problem is not None:
@@ -157,7 +142,7 @@ def _chat_block(where: str, block: Mapping[str, Any], types: tuple[str, ...]) ->
     kind = block["type"]
     server_tool_result = "*_tool_result" in types and kind.endswith("_tool_result")
     if kind not in types and not server_tool_result:
-        return _one_of(f"{where}.type", types, kind, "block type")
+        return one_of(f"{where}.type", types, kind, "block type")
 
     check = _BLOCK_FIELDS.get(kind)
     return None if check is None else check(where, block)
@@ -169,7 +154,7 @@ _BlockCheck = Callable[[str, Mapping[str, Any]], "str | None"]
 def _string_field(name: str) -> _BlockCheck:
     def check(where: str, block: Mapping[str, Any]) -> str | None:
         value = block.get(name)
-        return None if isinstance(value, str) else _expected(f"{where}.{name}", "a string", value)
+        return None if isinstance(value, str) else expected(f"{where}.{name}", "a string", value)
 
     return check
 
@@ -179,7 +164,7 @@ def _object_field(name: str) -> _BlockCheck:
         value = block.get(name)
         if isinstance(value, Mapping):
             return None
-        return _expected(f"{where}.{name}", "an object", value)
+        return expected(f"{where}.{name}", "an object", value)
 
     return check
 
@@ -190,10 +175,10 @@ def _image_url(where: str, block: Mapping[str, Any]) -> str | None:
     if isinstance(image, Mapping):
         field, url = f"{field}.url", image.get("url")
     elif not isinstance(image, str):
-        return _expected(field, "a URL or an object with a url", image)
+        return expected(field, "a URL or an object with a url", image)
 
     if not isinstance(url, str):
-        return _expected(field, "a URL", url)
+        return expected(field, "a URL", url)
     if _URL.match(url) is None:
         return f"{field}: expected a URL (scheme://... or a base64 data: URL), got another string"
     return None
@@ -202,10 +187,10 @@ def _image_url(where: str, block: Mapping[str, Any]) -> str | None:
 def _input_audio(where: str, block: Mapping[str, Any]) -> str | None:
     audio = block.get("input_audio")
     if not isinstance(audio, Mapping):
-        return _expected(f"{where}.input_audio", "an object with data and format", audio)
+        return expected(f"{where}.input_audio", "an object with data and format", audio)
     for name in ("data", "format"):
         if not isinstance(audio.get(name), str):
-            return _expected(f"{where}.input_audio.{name}", "a string", audio.get(name))
+            return expected(f"{where}.input_audio.{name}", "a string", audio.get(name))
     return None
 
 
@@ -213,11 +198,11 @@ def _file(where: str, block: Mapping[str, Any]) -> str | None:
     file = block.get("file")
     what = "an object with file_data or file_id"
     if not isinstance(file, Mapping):
-        return _expected(f"{where}.file", what, file)
+        return expected(f"{where}.file", what, file)
     for name in ("file_data", "file_id"):
         value = file.get(name)
         if value is not None and not isinstance(value, str):
-            return _expected(f"{where}.file.{name}", "a string", value)
+            return expected(f"{where}.file.{name}", "a string", value)
     if file.get("file_data") is None and file.get("file_id") is None:
         return f"{where}.file: expected {what}, got an object with neither"
     return None
@@ -234,96 +219,21 @@ _BLOCK_FIELDS: dict[str, _BlockCheck] = {
 }
 
 
-def _tools(body: Mapping[str, Any], anthropic: bool) -> str | None:
-    tools = body.get("tools")
-    if tools is None:
-        return None
-    if not isinstance(tools, list):
-        return _expected("tools", "a list of tools", tools)
-
-    check = _anthropic_tool if anthropic else _chat_tool
-    for index, tool in enumerate(tools):
-        problem = check(f"tools[{index}]", tool)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _anthropic_tool(where: str, tool: object) -> str | None:
-    """A custom tool (no type, or ``custom``) needs a name; a typed one is a server tool
-    (``web_search_20250305``, ...), which the upstream judges."""
-    if not isinstance(tool, Mapping):
-        return _expected(where, "a tool object", tool)
-    kind = tool.get("type")
-    if kind is not None and not _is_name(kind):
-        return _expected(f"{where}.type", "a tool type", kind)
-    if kind not in (None, "custom"):
-        return None
-
-    return _name_and_schema(where, tool, "input_schema")
-
-
-def _chat_tool(where: str, tool: object) -> str | None:
-    if not isinstance(tool, Mapping):
-        return _expected(where, "a tool object", tool)
-    # LiteLLM sends a tool already in Anthropic's form (it has input_schema) on as it is.
-    if "input_schema" in tool:
-        return _anthropic_tool(where, tool)
-
-    kind = tool.get("type")
-    if kind in _CHAT_FUNCTION_TOOLS:
-        return _function(f"{where}.function", tool.get("function"))
-    if isinstance(kind, str) and kind.startswith(_HOSTED_TOOL_PREFIXES):
-        return _hosted_tool(where, tool)
-    if kind in _OTHER_ANTHROPIC_TOOLS or (isinstance(kind, str) and kind.startswith("computer_")):
-        return None
-    return _unknown(f"{where}.type", _CHAT_TOOL_TYPES, kind, "tool type")
-
-
-def _function(where: str, function: object) -> str | None:
-    if not isinstance(function, Mapping):
-        return _expected(where, "an object with a name", function)
-    return _name_and_schema(where, function, "parameters")
-
-
-def _name_and_schema(where: str, tool: Mapping[str, Any], schema_field: str) -> str | None:
-    if not _is_name(tool.get("name")):
-        return _expected(f"{where}.name", "a tool name", tool.get("name"))
-    schema = tool.get(schema_field)
-    if schema is not None and not isinstance(schema, Mapping):
-        return _expected(f"{where}.{schema_field}", "a JSON schema object", schema)
-    return None
-
-
-def _hosted_tool(where: str, tool: Mapping[str, Any]) -> str | None:
-    # LiteLLM takes the name from the tool, else from its function.
-    function = tool.get("function")
-    if "name" not in tool and isinstance(function, Mapping):
-        where, tool = f"{where}.function", function
-    if not _is_name(tool.get("name")):
-        return _expected(f"{where}.name", "the tool's name", tool.get("name"))
-    return None
-
-
-def _is_name(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 def _max_tokens(body: Mapping[str, Any], field: str, required: bool) -> str | None:
     if field not in body:
-        return _expected(field, "a positive integer", None) if required else None
+        return expected(field, "a positive integer", None) if required else None
     value = body[field]
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return _expected(field, "a positive integer", value)
+        return expected(field, "a positive integer", value)
     return None
 
 
 def _optional(body: Mapping[str, Any], field: str, kind: type, what: str) -> str | None:
     value = body.get(field)
     if value is not None and not isinstance(value, kind):
-        return _expected(field, what, value)
+        return expected(field, what, value)
     return None
 
 
@@ -331,7 +241,7 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
     system = body.get("system")
     if system is not None and not isinstance(system, str):
         if not isinstance(system, list):
-            return _expected("system", "a string or a list of text blocks", system)
+            return expected("system", "a string or a list of text blocks", system)
         problem = _blocks("system", system)
         if problem is not None:
             return problem
@@ -341,48 +251,3 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
         if problem is not None:
             return problem
     return None
-
-
-def _expected(field: str, what: str, found: object) -> str:
-    return f"{field}: expected {what}, got {_kind(found)}"
-
-
-def _one_of(field: str, names: tuple[str, ...], found: object, noun: str) -> str:
-    return _unknown(field, "one of " + ", ".join(names), found, noun)
-
-
-def _unknown(field: str, what: str, found: object, noun: str) -> str:
-    # A name outside the list is still the client's string: told as unknown, not shown.
-    if _is_name(found):
-        return f"{field}: expected {what}, got an unknown {noun}"
-    return _expected(field, what, found)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool | int | float):
-        return _number(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
-def _number(value: bool | int | float) -> str:
-    # Numbers and booleans are not request content: "got 0" says more than "got an integer".
-    if isinstance(value, int) and abs(value) >= _SHOWN_INTEGER_LIMIT:
-        return "an integer too large to show"
-    return json.dumps(value)
-
-
-def _string(value: str) -> str:
-    # A string may be a prompt: only its emptiness is told.
-    if not value:
-        return "an empty string"
-    if not value.strip():
-        return "a string of only whitespace"
-    return "a string"
