@@ -123,6 +123,11 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "an image_url of a number": chat_user({"type": "image_url", "image_url": 5}),
     "an image_url that is no URL": chat_user({"type": "image_url", "image_url": "a cat"}),
     "a file block without its file": chat_user({"type": "file", "file": {}}),
+    "a chat tool in Anthropic's form of a null type": chat_only(
+        tools=[{"type": None, "name": "x", "input_schema": {"type": "object"}}]
+    ),
+    "stop a list of numbers": chat_only(stop=[5]),
+    "stop a number": chat_only(stop=5),
     "a tool result without its call id": chat_only(
         messages=[*CALLED, {"role": "tool", "content": "42"}]
     ),

@@ -438,6 +438,14 @@ CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search
             {"name": "f", "input_schema": 5},
             "tools[0].input_schema: expected a JSON schema object, got 5",
         ),
+        (
+            {"type": None, "name": "x", "input_schema": {"type": "object"}},
+            "tools[0].type: expected a tool type, got null",
+        ),
+        (
+            {"type": 5, "name": "x", "input_schema": {"type": "object"}},
+            "tools[0].type: expected a tool type, got 5",
+        ),
     ],
 )
 def test_a_chat_tool_litellm_cannot_map_names_the_field(tool: object, expected: str) -> None:
@@ -455,6 +463,30 @@ def test_a_chat_tool_litellm_cannot_map_names_the_field(tool: object, expected: 
 )
 def test_anthropic_server_tools_are_left_to_the_upstream(tool: dict[str, Any]) -> None:
     assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) is None
+
+
+def test_a_null_tool_type_on_messages_is_a_custom_tool_as_anthropic_defines_it() -> None:
+    tool = {"type": None, "name": "x", "input_schema": {"type": "object"}}
+
+    assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) is None
+
+
+@pytest.mark.parametrize("stop", [None, "\n", [], ["\n", "END"]])
+def test_a_chat_stop_of_a_string_or_strings_is_servable(stop: object) -> None:
+    assert find_problem({**CHAT_TURN, "stop": stop}, CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("stop", "expected"),
+    [
+        ([5], "stop[0]: expected a string, got 5"),
+        (["\n", None], "stop[1]: expected a string, got null"),
+        (5, "stop: expected a string or a list of strings, got 5"),
+        ({"a": 1}, "stop: expected a string or a list of strings, got an object"),
+    ],
+)
+def test_a_chat_stop_litellm_cannot_read_names_the_sequence(stop: object, expected: str) -> None:
+    assert find_problem({**CHAT_TURN, "stop": stop}, CHAT) == expected
 
 
 @pytest.mark.parametrize(

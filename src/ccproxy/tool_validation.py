@@ -61,9 +61,8 @@ def _anthropic_tool(where: str, tool: object) -> str | None:
 def _chat_tool(where: str, tool: object) -> str | None:
     if not isinstance(tool, Mapping):
         return expected(where, "a tool object", tool)
-    # LiteLLM sends a tool already in Anthropic's form (it has input_schema) on as it is.
     if "input_schema" in tool:
-        return _anthropic_tool(where, tool)
+        return _chat_tool_in_anthropics_form(where, tool)
 
     kind = tool.get("type")
     if kind in _CHAT_FUNCTION_TOOLS:
@@ -73,6 +72,14 @@ def _chat_tool(where: str, tool: object) -> str | None:
     if kind in _OTHER_ANTHROPIC_TOOLS or (isinstance(kind, str) and kind.startswith("computer_")):
         return None
     return unknown(f"{where}.type", _CHAT_TOOL_TYPES, kind, "tool type")
+
+
+def _chat_tool_in_anthropics_form(where: str, tool: Mapping[str, Any]) -> str | None:
+    # LiteLLM sends it on as it is, but reads its type as a string: a null one was a traceback
+    # in a 400. Anthropic's API declares a custom tool's type nullable: /v1/messages takes it.
+    if "type" in tool and tool["type"] is None:
+        return expected(f"{where}.type", "a tool type", None)
+    return _anthropic_tool(where, tool)
 
 
 def _function(where: str, function: object) -> str | None:

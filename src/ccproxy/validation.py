@@ -73,8 +73,8 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
         tools_problem(body, anthropic),
     )
     problem = next((found for found in checks if found is not None), None)
-    if problem is None and anthropic:
-        problem = _anthropic_fields(body)
+    if problem is None:
+        problem = _anthropic_fields(body) if anthropic else _chat_fields(body)
     return problem
 
 
@@ -250,4 +250,21 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
         problem = _optional(body, field, Mapping, "an object")
         if problem is not None:
             return problem
+    return None
+
+
+def _chat_fields(body: Mapping[str, Any]) -> str | None:
+    # LiteLLM reads each stop sequence as a string; another is a traceback in a 400.
+    stop = body.get("stop")
+    if stop is None or isinstance(stop, str):
+        return None
+    if not isinstance(stop, list):
+        return expected("stop", "a string or a list of strings", stop)
+    return _strings("stop", stop)
+
+
+def _strings(field: str, items: list[Any]) -> str | None:
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            return expected(f"{field}[{index}]", "a string", item)
     return None
