@@ -149,6 +149,11 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "provider_specific_header set by the client": both(
         provider_specific_header={"custom_llm_provider": "anthropic", "extra_headers": {}}
     ),
+    "timeout a string": both(timeout="x"),
+    "timeout an object": both(timeout={}),
+    "timeout negative": both(timeout=-1),
+    "max_retries a string": both(max_retries="x"),
+    "tags a string": both(tags="x"),
     "max_tokens missing": messages_only(max_tokens=...),
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
@@ -268,6 +273,22 @@ def test_a_chat_body_with_each_block_and_tool_kind_litellm_maps_is_served(
     response = client.post(
         "/v1/chat/completions", json={**GOOD_CHAT, "messages": messages, "tools": tools}
     )
+
+    assert response.status_code == 200, response.text
+    assert len(fresh_upstream.messages()) == 1
+
+
+# LiteLLM's own settings of the right kind, which a client may give.
+SETTINGS = {"timeout": 30, "stream_timeout": 30.5, "max_retries": 0, "tags": ["team-a"]}
+
+
+@pytest.mark.parametrize(
+    ("path", "good"), [("/v1/messages", GOOD_MESSAGES), ("/v1/chat/completions", GOOD_CHAT)]
+)
+def test_a_body_with_litellms_own_settings_of_the_right_kind_is_served(
+    client: httpx.Client, fresh_upstream: FakeUpstream, path: str, good: dict[str, Any]
+) -> None:
+    response = client.post(path, json={**good, **SETTINGS})
 
     assert response.status_code == 200, response.text
     assert len(fresh_upstream.messages()) == 1

@@ -508,3 +508,62 @@ def test_a_chat_stop_litellm_cannot_read_names_the_sequence(stop: object, expect
 )
 def test_an_anthropic_custom_tool_needs_a_name(tool: object, expected: str) -> None:
     assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) == expected
+
+
+BOTH = pytest.mark.parametrize(
+    ("call_type", "good"), [(MESSAGES, CLAUDE_CODE_TURN), (CHAT, CHAT_TURN)]
+)
+
+
+@BOTH
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"timeout": 30},
+        {"timeout": 0.5, "stream_timeout": 10, "request_timeout": 60.0},
+        {"max_retries": 0},
+        {"max_retries": 3},
+        {"tags": []},
+        {"tags": ["team-a", "batch"]},
+        {"timeout": None, "max_retries": None, "tags": None},
+    ],
+)
+def test_litellms_own_settings_a_client_may_give_are_servable(
+    call_type: str, good: dict[str, Any], settings: dict[str, Any]
+) -> None:
+    assert find_problem({**good, **settings}, call_type) is None
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"timeout": "x"}, "timeout: expected a positive number of seconds, got a string"),
+        ({"timeout": {}}, "timeout: expected a positive number of seconds, got an object"),
+        ({"timeout": -1}, "timeout: expected a positive number of seconds, got -1"),
+        ({"timeout": 0}, "timeout: expected a positive number of seconds, got 0"),
+        ({"timeout": True}, "timeout: expected a positive number of seconds, got true"),
+        (
+            {"timeout": float("inf")},
+            "timeout: expected a positive number of seconds, got Infinity",
+        ),
+        (
+            {"stream_timeout": "x"},
+            "stream_timeout: expected a positive number of seconds, got a string",
+        ),
+        (
+            {"request_timeout": []},
+            "request_timeout: expected a positive number of seconds, got an empty list",
+        ),
+        ({"max_retries": "x"}, "max_retries: expected a non-negative integer, got a string"),
+        ({"max_retries": -1}, "max_retries: expected a non-negative integer, got -1"),
+        ({"max_retries": 1.5}, "max_retries: expected a non-negative integer, got 1.5"),
+        ({"max_retries": False}, "max_retries: expected a non-negative integer, got false"),
+        ({"tags": "x"}, "tags: expected a list of strings, got a string"),
+        ({"tags": ["a", 5]}, "tags[1]: expected a string, got 5"),
+    ],
+)
+def test_a_litellm_setting_it_cannot_read_names_the_field(
+    call_type: str, good: dict[str, Any], change: dict[str, Any], expected: str
+) -> None:
+    assert find_problem({**good, **change}, call_type) == expected

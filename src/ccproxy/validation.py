@@ -17,6 +17,7 @@ else by its kind, never its value: strings, lists and objects may be request con
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,6 +26,10 @@ from ccproxy.problems import expected, one_of
 from ccproxy.tool_validation import tools_problem
 
 ANTHROPIC_MESSAGES = "anthropic_messages"
+
+# LiteLLM's own timeouts, in seconds. It answered a 500 for one it could not read as a number,
+# and a 408 without trying for a negative one.
+_TIMEOUTS = ("timeout", "stream_timeout", "request_timeout")
 
 _ANTHROPIC_OBJECT_FIELDS = ("thinking", "metadata", "tool_choice", "output_config")
 
@@ -71,6 +76,7 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
         _max_tokens(body, "max_completion_tokens", required=False),
         _optional(body, "stream", bool, "true or false"),
         tools_problem(body, anthropic),
+        _litellm_fields(body),
     )
     problem = next((found for found in checks if found is not None), None)
     if problem is None:
@@ -251,6 +257,36 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
         if problem is not None:
             return problem
     return None
+
+
+def _litellm_fields(body: Mapping[str, Any]) -> str | None:
+    """LiteLLM's own per-request settings a client may give, which it reads into typed
+    parameters: a value of another type answered a 500, after retries."""
+    for field in _TIMEOUTS:
+        value = body.get(field)
+        if value is not None and not _is_positive_number(value):
+            return expected(field, "a positive number of seconds", value)
+
+    retries = body.get("max_retries")
+    if retries is not None and (not _is_integer(retries) or retries < 0):
+        return expected("max_retries", "a non-negative integer", retries)
+
+    tags = body.get("tags")
+    if tags is not None and not isinstance(tags, list):
+        return expected("tags", "a list of strings", tags)
+    return None if tags is None else _strings("tags", tags)
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_positive_number(value: object) -> bool:
+    return isinstance(value, int | float) and _is_finite_number(value) and value > 0
 
 
 def _chat_fields(body: Mapping[str, Any]) -> str | None:
