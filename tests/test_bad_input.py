@@ -158,6 +158,8 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
     "metadata a string": messages_only(metadata="user"),
+    "metadata.user_id a number": messages_only(metadata={"user_id": 5}),
+    "metadata.user_id a list": messages_only(metadata={"user_id": ["u"]}),
 }
 
 BODIES = [

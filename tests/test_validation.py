@@ -88,6 +88,8 @@ def test_chat_needs_no_max_tokens() -> None:
         ({"system": ["text"]}, "system[0]: expected a content block with a type, got a string"),
         ({"thinking": "on"}, "thinking: expected an object, got a string"),
         ({"metadata": []}, "metadata: expected an object, got an empty list"),
+        ({"metadata": {"user_id": 5}}, "metadata.user_id: expected a string, got 5"),
+        ({"metadata": {"user_id": [1]}}, "metadata.user_id: expected a string, got a list"),
     ],
 )
 def test_an_unservable_messages_body_names_the_field_and_the_type_found(
@@ -162,6 +164,13 @@ def test_an_unknown_role_is_named_by_position_never_by_value(
     problem = find_problem({**good, "messages": messages}, call_type)
 
     assert problem == expected
+
+
+@pytest.mark.parametrize("metadata", [None, {}, {"user_id": None}, {"user_id": "u"}])
+def test_anthropic_metadata_without_a_user_id_or_with_a_string_one_is_servable(
+    metadata: object,
+) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, "metadata": metadata}, MESSAGES) is None
 
 
 def test_messages_needs_max_tokens() -> None:

@@ -256,6 +256,12 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
         problem = _optional(body, field, Mapping, "an object")
         if problem is not None:
             return problem
+
+    # LiteLLM reads Anthropic's metadata into its own model, user_id a string; else a 500.
+    metadata = body.get("metadata")
+    user_id = metadata.get("user_id") if isinstance(metadata, Mapping) else None
+    if user_id is not None and not isinstance(user_id, str):
+        return expected("metadata.user_id", "a string", user_id)
     return None
 
 
