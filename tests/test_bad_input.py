@@ -154,6 +154,9 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "timeout negative": both(timeout=-1),
     "max_retries a string": both(max_retries="x"),
     "tags a string": both(tags="x"),
+    # Python's JSON parser, LiteLLM's, takes Infinity, which is not JSON.
+    "temperature infinite": both(temperature=float("inf")),
+    "top_p not a number": both(top_p=float("nan")),
     "max_tokens missing": messages_only(max_tokens=...),
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
@@ -280,14 +283,21 @@ def test_a_chat_body_with_each_block_and_tool_kind_litellm_maps_is_served(
     assert len(fresh_upstream.messages()) == 1
 
 
-# LiteLLM's own settings of the right kind, which a client may give.
-SETTINGS = {"timeout": 30, "stream_timeout": 30.5, "max_retries": 0, "tags": ["team-a"]}
+# LiteLLM's own settings of the right kind, which a client may give, and sampling numbers.
+SETTINGS = {
+    "timeout": 30,
+    "stream_timeout": 30.5,
+    "max_retries": 0,
+    "tags": ["team-a"],
+    "temperature": 0.5,
+    "top_p": 0.9,
+}
 
 
 @pytest.mark.parametrize(
     ("path", "good"), [("/v1/messages", GOOD_MESSAGES), ("/v1/chat/completions", GOOD_CHAT)]
 )
-def test_a_body_with_litellms_own_settings_of_the_right_kind_is_served(
+def test_a_body_with_litellms_settings_and_sampling_numbers_of_the_right_kind_is_served(
     client: httpx.Client, fresh_upstream: FakeUpstream, path: str, good: dict[str, Any]
 ) -> None:
     response = client.post(path, json={**good, **SETTINGS})

@@ -576,3 +576,31 @@ def test_a_litellm_setting_it_cannot_read_names_the_field(
     call_type: str, good: dict[str, Any], change: dict[str, Any], expected: str
 ) -> None:
     assert find_problem({**good, **change}, call_type) == expected
+
+
+@BOTH
+@pytest.mark.parametrize(
+    "sampling",
+    [{"temperature": 0}, {"temperature": 0.7, "top_p": 1, "top_k": 40}, {"temperature": None}],
+)
+def test_finite_sampling_numbers_are_servable(
+    call_type: str, good: dict[str, Any], sampling: dict[str, Any]
+) -> None:
+    assert find_problem({**good, **sampling}, call_type) is None
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"temperature": float("inf")}, "temperature: expected a finite number, got Infinity"),
+        ({"top_p": float("nan")}, "top_p: expected a finite number, got NaN"),
+        ({"top_k": float("-inf")}, "top_k: expected a finite number, got -Infinity"),
+        ({"temperature": "0.5"}, "temperature: expected a finite number, got a string"),
+        ({"temperature": True}, "temperature: expected a finite number, got true"),
+    ],
+)
+def test_a_sampling_number_that_is_not_finite_is_named(
+    call_type: str, good: dict[str, Any], change: dict[str, Any], expected: str
+) -> None:
+    assert find_problem({**good, **change}, call_type) == expected

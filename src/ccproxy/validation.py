@@ -30,6 +30,9 @@ ANTHROPIC_MESSAGES = "anthropic_messages"
 # LiteLLM's own timeouts, in seconds. It answered a 500 for one it could not read as a number,
 # and a 408 without trying for a negative one.
 _TIMEOUTS = ("timeout", "stream_timeout", "request_timeout")
+# Sampling numbers LiteLLM and Anthropic read. Python's JSON parser takes Infinity and NaN,
+# which are not JSON: on chat LiteLLM answered a 500, on /v1/messages it sent them on.
+_SAMPLING = ("temperature", "top_p", "top_k")
 
 _ANTHROPIC_OBJECT_FIELDS = ("thinking", "metadata", "tool_choice", "output_config")
 
@@ -77,6 +80,7 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
         _optional(body, "stream", bool, "true or false"),
         tools_problem(body, anthropic),
         _litellm_fields(body),
+        _sampling(body),
     )
     problem = next((found for found in checks if found is not None), None)
     if problem is None:
@@ -281,6 +285,14 @@ def _litellm_fields(body: Mapping[str, Any]) -> str | None:
     if tags is not None and not isinstance(tags, list):
         return expected("tags", "a list of strings", tags)
     return None if tags is None else _strings("tags", tags)
+
+
+def _sampling(body: Mapping[str, Any]) -> str | None:
+    for field in _SAMPLING:
+        value = body.get(field)
+        if value is not None and not _is_finite_number(value):
+            return expected(field, "a finite number", value)
+    return None
 
 
 def _is_integer(value: object) -> bool:
