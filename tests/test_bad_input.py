@@ -128,6 +128,7 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     ),
     "stop a list of numbers": chat_only(stop=[5]),
     "stop a number": chat_only(stop=5),
+    "response_format a string": chat_only(response_format="json"),
     "a tool result without its call id": chat_only(
         messages=[*CALLED, {"role": "tool", "content": "42"}]
     ),

@@ -480,6 +480,27 @@ def test_a_null_tool_type_on_messages_is_a_custom_tool_as_anthropic_defines_it()
     assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) is None
 
 
+@pytest.mark.parametrize(
+    "response_format",
+    [None, {"type": "json_object"}, {"type": "json_schema", "json_schema": {"name": "x"}}],
+)
+def test_a_chat_response_format_object_is_servable(response_format: object) -> None:
+    assert find_problem({**CHAT_TURN, "response_format": response_format}, CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("response_format", "expected"),
+    [
+        ("json", "response_format: expected an object, got a string"),
+        (["json_object"], "response_format: expected an object, got a list"),
+    ],
+)
+def test_a_chat_response_format_that_is_no_object_is_named(
+    response_format: object, expected: str
+) -> None:
+    assert find_problem({**CHAT_TURN, "response_format": response_format}, CHAT) == expected
+
+
 @pytest.mark.parametrize("stop", [None, "\n", [], ["\n", "END"]])
 def test_a_chat_stop_of_a_string_or_strings_is_servable(stop: object) -> None:
     assert find_problem({**CHAT_TURN, "stop": stop}, CHAT) is None

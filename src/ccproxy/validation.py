@@ -308,6 +308,11 @@ def _is_positive_number(value: object) -> bool:
 
 
 def _chat_fields(body: Mapping[str, Any]) -> str | None:
+    # LiteLLM reads response_format as an object; a string answered a 500.
+    problem = _optional(body, "response_format", Mapping, "an object")
+    if problem is not None:
+        return problem
+
     # LiteLLM reads each stop sequence as a string; another is a traceback in a 400.
     stop = body.get("stop")
     if stop is None or isinstance(stop, str):
