@@ -126,6 +126,12 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "a chat tool in Anthropic's form of a null type": chat_only(
         tools=[{"type": None, "name": "x", "input_schema": {"type": "object"}}]
     ),
+    "a computer tool in Anthropic's form on chat": chat_only(
+        tools=[{"type": "computer_20250124", "display_width_px": 1024, "display_height_px": 768}]
+    ),
+    "a computer tool without its display on chat": chat_only(
+        tools=[{"type": "computer_20250124", "function": {"name": "computer", "parameters": {}}}]
+    ),
     "stop a list of numbers": chat_only(stop=[5]),
     "stop a number": chat_only(stop=5),
     "response_format a string": chat_only(response_format="json"),
@@ -305,6 +311,19 @@ def test_a_body_with_litellms_settings_and_sampling_numbers_of_the_right_kind_is
 
     assert response.status_code == 200, response.text
     assert len(fresh_upstream.messages()) == 1
+
+
+def test_a_chat_computer_tool_in_litellms_form_reaches_the_upstream_as_anthropics(
+    client: httpx.Client, fresh_upstream: FakeUpstream
+) -> None:
+    display = {"display_width_px": 1024, "display_height_px": 768}
+    tool = {"type": "computer_20250124", "function": {"name": "computer", "parameters": display}}
+
+    response = client.post("/v1/chat/completions", json={**GOOD_CHAT, "tools": [tool]})
+
+    assert response.status_code == 200, response.text
+    (sent,) = fresh_upstream.messages()
+    assert sent.body["tools"] == [{"type": "computer_20250124", "name": "computer", **display}]
 
 
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])

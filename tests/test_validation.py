@@ -404,7 +404,13 @@ def chat_tools(*tools: object) -> dict[str, Any]:
         {"type": "web_search_20250305", "name": "web_search", "max_uses": 8},
         {"type": "bash_20250124", "function": {"name": "bash"}},
         {"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"},
-        {"type": "computer_20250124", "function": {"name": "computer", "parameters": {}}},
+        {
+            "type": "computer_20250124",
+            "function": {
+                "name": "computer",
+                "parameters": {"display_width_px": 1024, "display_height_px": 768},
+            },
+        },
         {"type": "mcp", "server_label": "s", "server_url": "https://mcp.example.com"},
     ],
     ids=lambda tool: str(tool.get("type", "anthropic form")),
@@ -450,6 +456,33 @@ CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search
         (
             {"type": None, "name": "x", "input_schema": {"type": "object"}},
             "tools[0].type: expected a tool type, got null",
+        ),
+        (
+            {
+                "type": "computer_20250124",
+                "name": "computer",
+                "display_width_px": 1024,
+                "display_height_px": 768,
+            },
+            "tools[0].function: expected an object with parameters display_width_px and "
+            "display_height_px, got null",
+        ),
+        (
+            {"type": "computer_20250124", "function": {"name": "computer"}},
+            "tools[0].function.parameters: expected an object with display_width_px and "
+            "display_height_px, got null",
+        ),
+        (
+            {"type": "computer_20241022", "function": {"parameters": {"display_width_px": 1024}}},
+            "tools[0].function.parameters.display_height_px: expected a positive integer, got null",
+        ),
+        (
+            {
+                "type": "computer_20250124",
+                "function": {"parameters": {"display_width_px": "1024", "display_height_px": 768}},
+            },
+            "tools[0].function.parameters.display_width_px: expected a positive integer, "
+            "got a string",
         ),
         (
             {"type": 5, "name": "x", "input_schema": {"type": "object"}},

@@ -67,10 +67,17 @@ def _chat_tool(where: str, tool: object) -> str | None:
     kind = tool.get("type")
     if kind in _CHAT_FUNCTION_TOOLS:
         return _function(f"{where}.function", tool.get("function"))
+    if kind in _OTHER_ANTHROPIC_TOOLS:
+        return None
+    return _mapped_by_prefix(where, tool, kind)
+
+
+def _mapped_by_prefix(where: str, tool: Mapping[str, Any], kind: object) -> str | None:
+    """The Anthropic tools LiteLLM knows by their type's prefix: computer_20250124, ..."""
+    if isinstance(kind, str) and kind.startswith("computer_"):
+        return _computer_tool(where, tool)
     if isinstance(kind, str) and kind.startswith(_HOSTED_TOOL_PREFIXES):
         return _hosted_tool(where, tool)
-    if kind in _OTHER_ANTHROPIC_TOOLS or (isinstance(kind, str) and kind.startswith("computer_")):
-        return None
     return unknown(f"{where}.type", _CHAT_TOOL_TYPES, kind, "tool type")
 
 
@@ -104,4 +111,27 @@ def _hosted_tool(where: str, tool: Mapping[str, Any]) -> str | None:
         where, tool = f"{where}.function", function
     if not is_name(tool.get("name")):
         return expected(f"{where}.name", "the tool's name", tool.get("name"))
+    return None
+
+
+def _computer_tool(where: str, tool: Mapping[str, Any]) -> str | None:
+    """LiteLLM's chat form of it: the display's size in ``function.parameters``.
+
+    LiteLLM reads nothing else, and answered a 500 for Anthropic's own form (the size beside
+    the type) or a size left out.
+    """
+    function = tool.get("function")
+    what = "an object with parameters display_width_px and display_height_px"
+    if not isinstance(function, Mapping):
+        return expected(f"{where}.function", what, function)
+
+    parameters = function.get("parameters")
+    if not isinstance(parameters, Mapping):
+        where = f"{where}.function.parameters"
+        return expected(where, "an object with display_width_px and display_height_px", parameters)
+
+    for name in ("display_width_px", "display_height_px"):
+        size = parameters.get(name)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            return expected(f"{where}.function.parameters.{name}", "a positive integer", size)
     return None
