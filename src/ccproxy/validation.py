@@ -7,7 +7,10 @@ or tool it cannot turn into Anthropic's), or refuses with a message that quotes 
 about every body and answers a problem with a 400 in the client's own error shape.
 
 On ``/v1/messages`` the body goes to Anthropic as it is, so only what LiteLLM itself reads is
-checked there (roles, block types, a custom tool's name); Anthropic judges the rest. A chat
+checked there (roles, block types, a custom tool's name, ``metadata.user_id``); Anthropic
+judges the rest. On both endpoints LiteLLM's own settings (timeouts, ``max_retries``,
+``tags``) must be of the kind it reads, and sampling numbers finite: Python's JSON parser
+takes ``Infinity``, which is no JSON to send on. A chat
 body is turned into Anthropic's by LiteLLM, so its blocks and tools are checked as far as
 that translation reads them (the tools in :mod:`ccproxy.tool_validation`). A problem names
 the field and what was expected, and what was found: a number or boolean as it is, anything
