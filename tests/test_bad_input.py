@@ -123,16 +123,53 @@ MALFORMED: dict[str, dict[str, Payload]] = {
     "an image_url of a number": chat_user({"type": "image_url", "image_url": 5}),
     "an image_url that is no URL": chat_user({"type": "image_url", "image_url": "a cat"}),
     "a file block without its file": chat_user({"type": "file", "file": {}}),
+    "a chat tool in Anthropic's form of a null type": chat_only(
+        tools=[{"type": None, "name": "x", "input_schema": {"type": "object"}}]
+    ),
+    "a computer tool in Anthropic's form on chat": chat_only(
+        tools=[{"type": "computer_20250124", "display_width_px": 1024, "display_height_px": 768}]
+    ),
+    "a computer tool without its display on chat": chat_only(
+        tools=[{"type": "computer_20250124", "function": {"name": "computer", "parameters": {}}}]
+    ),
+    "stop a list of numbers": chat_only(stop=[5]),
+    "stop a number": chat_only(stop=5),
+    "response_format a string": chat_only(response_format="json"),
     "a tool result without its call id": chat_only(
         messages=[*CALLED, {"role": "tool", "content": "42"}]
     ),
     "api_base set by the client": both(api_base="https://elsewhere.example"),
     "base_url set by the client": both(base_url="https://elsewhere.example"),
     "user_config set by the client": both(user_config={"model_list": []}),
+    "a workload identity field set by the client": both(anthropic_identity_token="t"),
+    "a secret reference as the key": both(api_key="os.environ/UPSTREAM_KEY"),
+    "custom_llm_provider set by the client": both(custom_llm_provider="openai"),
+    "deployment_id set by the client": both(deployment_id="x"),
+    "specific_deployment set by the client": both(specific_deployment=True),
+    "use_litellm_proxy set by the client": both(use_litellm_proxy=True),
+    "api_version set by the client": both(api_version="2024-10-21"),
+    "api_key set by the client": both(api_key="sk-ant-someone-else"),
+    "litellm_credential_name set by the client": both(litellm_credential_name="prod"),
+    "organization set by the client": both(organization="org-x"),
+    "extra_headers set by the client": both(extra_headers={"x-api-key": "sk-ant-other"}),
+    "headers set by the client": both(headers={"x-api-key": "sk-ant-other"}),
+    "provider_specific_header set by the client": both(
+        provider_specific_header={"custom_llm_provider": "anthropic", "extra_headers": {}}
+    ),
+    "timeout a string": both(timeout="x"),
+    "timeout an object": both(timeout={}),
+    "timeout negative": both(timeout=-1),
+    "max_retries a string": both(max_retries="x"),
+    "tags a string": both(tags="x"),
+    # Python's JSON parser, LiteLLM's, takes Infinity, which is not JSON.
+    "temperature infinite": both(temperature=float("inf")),
+    "top_p not a number": both(top_p=float("nan")),
     "max_tokens missing": messages_only(max_tokens=...),
     "system a number": messages_only(system=42),
     "thinking a string": messages_only(thinking="enabled"),
     "metadata a string": messages_only(metadata="user"),
+    "metadata.user_id a number": messages_only(metadata={"user_id": 5}),
+    "metadata.user_id a list": messages_only(metadata={"user_id": ["u"]}),
 }
 
 BODIES = [
@@ -168,7 +205,8 @@ def test_a_malformed_body_is_a_4xx_in_the_clients_shape(
     # LiteLLM's own answers to some of these quote the messages back, or a traceback.
     assert "Received Messages" not in response.text
     assert "Traceback" not in response.text
-    assert fresh_upstream.messages() == []
+    # Any path: a body that switches LiteLLM to another API calls that API's path.
+    assert fresh_upstream.requests == []
 
 
 def test_the_proxy_still_serves_after_every_malformed_body(
@@ -252,6 +290,42 @@ def test_a_chat_body_with_each_block_and_tool_kind_litellm_maps_is_served(
     assert len(fresh_upstream.messages()) == 1
 
 
+# LiteLLM's own settings of the right kind, which a client may give, and sampling numbers.
+SETTINGS = {
+    "timeout": 30,
+    "stream_timeout": 30.5,
+    "max_retries": 0,
+    "tags": ["team-a"],
+    "temperature": 0.5,
+    "top_p": 0.9,
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "good"), [("/v1/messages", GOOD_MESSAGES), ("/v1/chat/completions", GOOD_CHAT)]
+)
+def test_a_body_with_litellms_settings_and_sampling_numbers_of_the_right_kind_is_served(
+    client: httpx.Client, fresh_upstream: FakeUpstream, path: str, good: dict[str, Any]
+) -> None:
+    response = client.post(path, json={**good, **SETTINGS})
+
+    assert response.status_code == 200, response.text
+    assert len(fresh_upstream.messages()) == 1
+
+
+def test_a_chat_computer_tool_in_litellms_form_reaches_the_upstream_as_anthropics(
+    client: httpx.Client, fresh_upstream: FakeUpstream
+) -> None:
+    display = {"display_width_px": 1024, "display_height_px": 768}
+    tool = {"type": "computer_20250124", "function": {"name": "computer", "parameters": display}}
+
+    response = client.post("/v1/chat/completions", json={**GOOD_CHAT, "tools": [tool]})
+
+    assert response.status_code == 200, response.text
+    (sent,) = fresh_upstream.messages()
+    assert sent.body["tools"] == [{"type": "computer_20250124", "name": "computer", **display}]
+
+
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
 def test_an_unknown_role_is_refused_without_quoting_the_messages(
     client: httpx.Client, routing_proxy: ProxyProcess, path: str
@@ -280,16 +354,44 @@ def test_a_body_litellm_could_not_parse_is_told_it_is_not_a_request(
     assert message == "body: expected a JSON object with model and messages, got neither"
 
 
-@pytest.mark.parametrize("field", ["api_base", "base_url", "user_config"])
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ("api_base set by the client", "api_base"),
+        ("base_url set by the client", "base_url"),
+        ("user_config set by the client", "user_config"),
+        ("a workload identity field set by the client", "anthropic_identity_token"),
+        ("a secret reference as the key", "api_key"),
+    ],
+)
 @pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
-def test_a_field_only_the_proxys_config_sets_is_a_400_naming_it(
-    client: httpx.Client, field: str, path: str
+def test_a_field_litellm_refuses_from_clients_is_a_400_naming_it(
+    client: httpx.Client, case: str, field: str, path: str
 ) -> None:
-    response = post(client, path, MALFORMED[f"{field} set by the client"][path])
+    response = post(client, path, MALFORMED[case][path])
 
     assert response.status_code == 400
     message = response.json()["error"]["message"]
     assert message == f"{field}: not accepted from a client; the proxy's config sets it"
+
+
+@pytest.mark.parametrize(
+    ("field", "why"),
+    [
+        ("custom_llm_provider", "the proxy's config decides where a request goes"),
+        ("specific_deployment", "the proxy's config decides where a request goes"),
+        ("api_key", "the proxy's config decides which credential a request carries"),
+        ("extra_headers", "the proxy's config decides which headers reach the upstream"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/chat/completions"])
+def test_a_control_of_litellms_own_is_a_400_naming_it_and_why(
+    client: httpx.Client, field: str, why: str, path: str
+) -> None:
+    response = post(client, path, MALFORMED[f"{field} set by the client"][path])
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == f"{field}: not accepted from a client; {why}"
 
 
 def test_a_number_found_is_shown_in_the_error(client: httpx.Client) -> None:

@@ -449,12 +449,24 @@ def log_records(stream: io.StringIO) -> list[dict[str, Any]]:
 
 
 def hook_data(body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """``body`` as the pre-call hook receives it on /v1/messages."""
+    """``body`` as the pre-call hook receives it on /v1/messages: with LiteLLM's record of the
+    request (no credential field in the body), and the raw headers it keeps aside."""
+    request = {"url": "http://proxy/v1/messages", "headers": headers or {}, "credential_fields": ()}
     return {
         **body,
         "litellm_call_id": "call-1",
         "litellm_metadata": {"headers": headers or {}},
-        "proxy_server_request": {"url": "http://proxy/v1/messages", "headers": headers or {}},
+        "proxy_server_request": request,
+        "secret_fields": {"raw_headers": headers or {}},
+    }
+
+
+def forwarded_credentials(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with the client's key and OAuth bearer as LiteLLM forwards them from headers."""
+    data = hook_data(body, headers={"x-api-key": "sk-ant-client"})
+    return data | {
+        "api_key": "sk-ant-client",
+        "provider_specific_header": [OAUTH_HEADER, BETA_HEADER],
     }
 
 
@@ -520,8 +532,7 @@ class TestHookInProcess:
         self, openai_config: Config
     ) -> None:
         handler = CCProxyHandler(openai_config)
-        body = {**messages_body("background")[0], "api_key": "sk-ant-client"}
-        data = hook_data(body) | {"provider_specific_header": [OAUTH_HEADER, BETA_HEADER]}
+        data = forwarded_credentials(messages_body("background")[0])
 
         asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
 
@@ -533,8 +544,7 @@ class TestHookInProcess:
         self, openai_config: Config
     ) -> None:
         handler = CCProxyHandler(openai_config)
-        body = {**messages_body("default")[0], "api_key": "sk-ant-client"}
-        data = hook_data(body) | {"provider_specific_header": [OAUTH_HEADER, BETA_HEADER]}
+        data = forwarded_credentials(messages_body("default")[0])
 
         asyncio.run(handler.async_pre_call_hook(None, None, data, "anthropic_messages"))
 

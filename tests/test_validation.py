@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ccproxy.validation import find_problem, refused_field_problem
+from ccproxy.validation import find_problem
 
 from tests.support import claude_requests as cc
 
@@ -88,6 +88,8 @@ def test_chat_needs_no_max_tokens() -> None:
         ({"system": ["text"]}, "system[0]: expected a content block with a type, got a string"),
         ({"thinking": "on"}, "thinking: expected an object, got a string"),
         ({"metadata": []}, "metadata: expected an object, got an empty list"),
+        ({"metadata": {"user_id": 5}}, "metadata.user_id: expected a string, got 5"),
+        ({"metadata": {"user_id": [1]}}, "metadata.user_id: expected a string, got a list"),
     ],
 )
 def test_an_unservable_messages_body_names_the_field_and_the_type_found(
@@ -162,6 +164,13 @@ def test_an_unknown_role_is_named_by_position_never_by_value(
     problem = find_problem({**good, "messages": messages}, call_type)
 
     assert problem == expected
+
+
+@pytest.mark.parametrize("metadata", [None, {}, {"user_id": None}, {"user_id": "u"}])
+def test_anthropic_metadata_without_a_user_id_or_with_a_string_one_is_servable(
+    metadata: object,
+) -> None:
+    assert find_problem({**CLAUDE_CODE_TURN, "metadata": metadata}, MESSAGES) is None
 
 
 def test_messages_needs_max_tokens() -> None:
@@ -395,7 +404,13 @@ def chat_tools(*tools: object) -> dict[str, Any]:
         {"type": "web_search_20250305", "name": "web_search", "max_uses": 8},
         {"type": "bash_20250124", "function": {"name": "bash"}},
         {"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"},
-        {"type": "computer_20250124", "function": {"name": "computer", "parameters": {}}},
+        {
+            "type": "computer_20250124",
+            "function": {
+                "name": "computer",
+                "parameters": {"display_width_px": 1024, "display_height_px": 768},
+            },
+        },
         {"type": "mcp", "server_label": "s", "server_url": "https://mcp.example.com"},
     ],
     ids=lambda tool: str(tool.get("type", "anthropic form")),
@@ -438,6 +453,41 @@ CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search
             {"name": "f", "input_schema": 5},
             "tools[0].input_schema: expected a JSON schema object, got 5",
         ),
+        (
+            {"type": None, "name": "x", "input_schema": {"type": "object"}},
+            "tools[0].type: expected a tool type, got null",
+        ),
+        (
+            {
+                "type": "computer_20250124",
+                "name": "computer",
+                "display_width_px": 1024,
+                "display_height_px": 768,
+            },
+            "tools[0].function: expected an object with parameters display_width_px and "
+            "display_height_px, got null",
+        ),
+        (
+            {"type": "computer_20250124", "function": {"name": "computer"}},
+            "tools[0].function.parameters: expected an object with display_width_px and "
+            "display_height_px, got null",
+        ),
+        (
+            {"type": "computer_20241022", "function": {"parameters": {"display_width_px": 1024}}},
+            "tools[0].function.parameters.display_height_px: expected a positive integer, got null",
+        ),
+        (
+            {
+                "type": "computer_20250124",
+                "function": {"parameters": {"display_width_px": "1024", "display_height_px": 768}},
+            },
+            "tools[0].function.parameters.display_width_px: expected a positive integer, "
+            "got a string",
+        ),
+        (
+            {"type": 5, "name": "x", "input_schema": {"type": "object"}},
+            "tools[0].type: expected a tool type, got 5",
+        ),
     ],
 )
 def test_a_chat_tool_litellm_cannot_map_names_the_field(tool: object, expected: str) -> None:
@@ -455,6 +505,51 @@ def test_a_chat_tool_litellm_cannot_map_names_the_field(tool: object, expected: 
 )
 def test_anthropic_server_tools_are_left_to_the_upstream(tool: dict[str, Any]) -> None:
     assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) is None
+
+
+def test_a_null_tool_type_on_messages_is_a_custom_tool_as_anthropic_defines_it() -> None:
+    tool = {"type": None, "name": "x", "input_schema": {"type": "object"}}
+
+    assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) is None
+
+
+@pytest.mark.parametrize(
+    "response_format",
+    [None, {"type": "json_object"}, {"type": "json_schema", "json_schema": {"name": "x"}}],
+)
+def test_a_chat_response_format_object_is_servable(response_format: object) -> None:
+    assert find_problem({**CHAT_TURN, "response_format": response_format}, CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("response_format", "expected"),
+    [
+        ("json", "response_format: expected an object, got a string"),
+        (["json_object"], "response_format: expected an object, got a list"),
+    ],
+)
+def test_a_chat_response_format_that_is_no_object_is_named(
+    response_format: object, expected: str
+) -> None:
+    assert find_problem({**CHAT_TURN, "response_format": response_format}, CHAT) == expected
+
+
+@pytest.mark.parametrize("stop", [None, "\n", [], ["\n", "END"]])
+def test_a_chat_stop_of_a_string_or_strings_is_servable(stop: object) -> None:
+    assert find_problem({**CHAT_TURN, "stop": stop}, CHAT) is None
+
+
+@pytest.mark.parametrize(
+    ("stop", "expected"),
+    [
+        ([5], "stop[0]: expected a string, got 5"),
+        (["\n", None], "stop[1]: expected a string, got null"),
+        (5, "stop: expected a string or a list of strings, got 5"),
+        ({"a": 1}, "stop: expected a string or a list of strings, got an object"),
+    ],
+)
+def test_a_chat_stop_litellm_cannot_read_names_the_sequence(stop: object, expected: str) -> None:
+    assert find_problem({**CHAT_TURN, "stop": stop}, CHAT) == expected
 
 
 @pytest.mark.parametrize(
@@ -478,35 +573,88 @@ def test_an_anthropic_custom_tool_needs_a_name(tool: object, expected: str) -> N
     assert find_problem({**CLAUDE_CODE_TURN, "tools": [tool]}, MESSAGES) == expected
 
 
-# LiteLLM 1.110.2's own wording, from proxy/auth/auth_utils.py.
-LITELLM_REFUSAL = (
-    "Rejected Request: {} is not allowed in request body. Clientside passthrough requires "
-    "explicit admin opt-in via either `general_settings.allow_client_side_credentials = true`"
+BOTH = pytest.mark.parametrize(
+    ("call_type", "good"), [(MESSAGES, CLAUDE_CODE_TURN), (CHAT, CHAT_TURN)]
 )
 
 
-@pytest.mark.parametrize("field", ["api_base", "base_url", "user_config", "aws_profile_name"])
-def test_a_field_litellm_refuses_from_clients_is_named_as_the_configs_to_set(field: str) -> None:
-    problem = refused_field_problem(ValueError(LITELLM_REFUSAL.format(field)))
-
-    assert problem == f"{field}: not accepted from a client; the proxy's config sets it"
-
-
-def test_a_model_list_in_the_body_is_refused_as_the_configs_too() -> None:
-    error = ValueError("Rejected Request: model_list is not allowed in the request body.")
-
-    assert refused_field_problem(error) == (
-        "model_list: not accepted from a client; the proxy's config sets it"
-    )
-
-
+@BOTH
 @pytest.mark.parametrize(
-    "error",
+    "settings",
     [
-        ValueError("Rejected Request: fallback nesting exceeds the allowed validation depth."),
-        RuntimeError(LITELLM_REFUSAL.format("api_base")),
-        ValueError("invalid literal for int()"),
+        {"timeout": 30},
+        {"timeout": 0.5, "stream_timeout": 10, "request_timeout": 60.0},
+        {"max_retries": 0},
+        {"max_retries": 3},
+        {"tags": []},
+        {"tags": ["team-a", "batch"]},
+        {"timeout": None, "max_retries": None, "tags": None},
     ],
 )
-def test_other_errors_are_not_taken_for_a_refused_field(error: Exception) -> None:
-    assert refused_field_problem(error) is None
+def test_litellms_own_settings_a_client_may_give_are_servable(
+    call_type: str, good: dict[str, Any], settings: dict[str, Any]
+) -> None:
+    assert find_problem({**good, **settings}, call_type) is None
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"timeout": "x"}, "timeout: expected a positive number of seconds, got a string"),
+        ({"timeout": {}}, "timeout: expected a positive number of seconds, got an object"),
+        ({"timeout": -1}, "timeout: expected a positive number of seconds, got -1"),
+        ({"timeout": 0}, "timeout: expected a positive number of seconds, got 0"),
+        ({"timeout": True}, "timeout: expected a positive number of seconds, got true"),
+        (
+            {"timeout": float("inf")},
+            "timeout: expected a positive number of seconds, got Infinity",
+        ),
+        (
+            {"stream_timeout": "x"},
+            "stream_timeout: expected a positive number of seconds, got a string",
+        ),
+        (
+            {"request_timeout": []},
+            "request_timeout: expected a positive number of seconds, got an empty list",
+        ),
+        ({"max_retries": "x"}, "max_retries: expected a non-negative integer, got a string"),
+        ({"max_retries": -1}, "max_retries: expected a non-negative integer, got -1"),
+        ({"max_retries": 1.5}, "max_retries: expected a non-negative integer, got 1.5"),
+        ({"max_retries": False}, "max_retries: expected a non-negative integer, got false"),
+        ({"tags": "x"}, "tags: expected a list of strings, got a string"),
+        ({"tags": ["a", 5]}, "tags[1]: expected a string, got 5"),
+    ],
+)
+def test_a_litellm_setting_it_cannot_read_names_the_field(
+    call_type: str, good: dict[str, Any], change: dict[str, Any], expected: str
+) -> None:
+    assert find_problem({**good, **change}, call_type) == expected
+
+
+@BOTH
+@pytest.mark.parametrize(
+    "sampling",
+    [{"temperature": 0}, {"temperature": 0.7, "top_p": 1, "top_k": 40}, {"temperature": None}],
+)
+def test_finite_sampling_numbers_are_servable(
+    call_type: str, good: dict[str, Any], sampling: dict[str, Any]
+) -> None:
+    assert find_problem({**good, **sampling}, call_type) is None
+
+
+@BOTH
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"temperature": float("inf")}, "temperature: expected a finite number, got Infinity"),
+        ({"top_p": float("nan")}, "top_p: expected a finite number, got NaN"),
+        ({"top_k": float("-inf")}, "top_k: expected a finite number, got -Infinity"),
+        ({"temperature": "0.5"}, "temperature: expected a finite number, got a string"),
+        ({"temperature": True}, "temperature: expected a finite number, got true"),
+    ],
+)
+def test_a_sampling_number_that_is_not_finite_is_named(
+    call_type: str, good: dict[str, Any], change: dict[str, Any], expected: str
+) -> None:
+    assert find_problem({**good, **change}, call_type) == expected

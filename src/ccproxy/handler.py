@@ -8,12 +8,15 @@ Name the instance in the proxy config (``ccproxy start`` registers it by itself)
 Per request on ``/v1/messages`` and ``/v1/chat/completions``, streaming or not, the handler
 rejects a body the proxy cannot serve with a 400, asks the decider for a route, rewrites
 ``model`` to it, keeps the decision in LiteLLM's metadata for the outcome events, and adds
-``x-ccproxy-route: <label>`` to the response. A field LiteLLM refuses from clients before any
-hook runs (``api_base``, ``base_url``, ...) gets a 400 naming it, where LiteLLM would answer a
-plain-text 500. A decider that raises sends the request to the default route. Each decision
-and each outcome is one allowlisted log line (:mod:`ccproxy.logs`, :mod:`ccproxy.outcomes`),
-and so is each failed try of a route on the way to the outcome. On ``/v1/messages`` a client
-answered with an upstream error gets the upstream's own error (:mod:`ccproxy.upstream_error`).
+``x-ccproxy-route: <label>`` to the response. A body that sets LiteLLM's own controls of
+provider, deployment, credential or upstream headers (``custom_llm_provider``,
+``extra_headers``, ...) gets a 400 naming the field (:mod:`ccproxy.controls`), and so does one
+LiteLLM refuses itself before any hook runs (``api_base``, ``base_url``, ...), where LiteLLM
+would answer a plain-text 500. A decider that raises sends the request to the default route.
+Each decision and each outcome is one allowlisted log line (:mod:`ccproxy.logs`,
+:mod:`ccproxy.outcomes`), and so is each failed try of a route on the way to the outcome. On
+``/v1/messages`` a client answered with an upstream error gets the upstream's own error
+(:mod:`ccproxy.upstream_error`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
 from ccproxy.config import Config, LogSettings, load_config
+from ccproxy.controls import Allowances, control_problem, refused_field_problem
 from ccproxy.credentials import client_credential_routes, drop_client_credentials
 from ccproxy.decider import Decider, Decision
 from ccproxy.errors import ConfigError
@@ -50,7 +54,7 @@ from ccproxy.route_header import ROUTE_HEADER, remember_label
 from ccproxy.rules import DEFAULT_LABEL
 from ccproxy.thinking import keep_clients_thinking
 from ccproxy.upstream_error import answer_with_upstream_error
-from ccproxy.validation import find_problem, refused_field_problem
+from ccproxy.validation import find_problem
 
 CONFIG_ENV = "CCPROXY_CONFIG"
 
@@ -82,6 +86,7 @@ class CCProxyHandler(CustomLogger):
         super().__init__()
         self._decider: Decider | None = None
         self._credential_routes: frozenset[str] = frozenset()
+        self._allowances = Allowances()
         self._fallbacks = FallbackPlan()
         self._watcher: ConfigWatcher | None = None
         # The version of the config file that failed to load; retried once it changes.
@@ -106,6 +111,7 @@ class CCProxyHandler(CustomLogger):
         self._decider = decider if decider is not None else Decider.from_config(config)
         self._log_settings = config.settings.log
         self._credential_routes = client_credential_routes(config.litellm.get("model_list"))
+        self._allowances = Allowances.from_litellm_config(config.litellm)
         self._fallbacks = FallbackPlan.from_config(config)
         if self._watcher is None or self._watcher.path != config.path:
             self._watcher = ConfigWatcher(config)
@@ -120,7 +126,7 @@ class CCProxyHandler(CustomLogger):
             return None
         # First, so that a config read lazily has set up the logs before anything is logged.
         decider = await self._ready_decider()
-        problem = find_problem(data, call_type)
+        problem = find_problem(data, call_type) or control_problem(data, self._allowances)
         if problem is not None:
             self._reject(data, endpoint, problem)
         if decider is None:

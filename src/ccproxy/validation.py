@@ -7,21 +7,35 @@ or tool it cannot turn into Anthropic's), or refuses with a message that quotes 
 about every body and answers a problem with a 400 in the client's own error shape.
 
 On ``/v1/messages`` the body goes to Anthropic as it is, so only what LiteLLM itself reads is
-checked there (roles, block types, a custom tool's name); Anthropic judges the rest. A chat
+checked there (roles, block types, a custom tool's name, ``metadata.user_id``); Anthropic
+judges the rest. On both endpoints LiteLLM's own settings (timeouts, ``max_retries``,
+``tags``) must be of the kind it reads, and sampling numbers finite: Python's JSON parser
+takes ``Infinity``, which is no JSON to send on. A chat
 body is turned into Anthropic's by LiteLLM, so its blocks and tools are checked as far as
-that translation reads them. A problem names the field and what was expected, and what was
-found: a number or boolean as it is, anything else by its kind, never its value: strings,
-lists and objects may be request content.
+that translation reads them (the tools in :mod:`ccproxy.tool_validation`). A problem names
+the field and what was expected, and what was found: a number or boolean as it is, anything
+else by its kind, never its value: strings, lists and objects may be request content
+(:mod:`ccproxy.problems`).
 """
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ccproxy.problems import expected, one_of
+from ccproxy.tool_validation import tools_problem
+
 ANTHROPIC_MESSAGES = "anthropic_messages"
+
+# LiteLLM's own timeouts, in seconds. It answered a 500 for one it could not read as a number,
+# and a 408 without trying for a negative one.
+_TIMEOUTS = ("timeout", "stream_timeout", "request_timeout")
+# Sampling numbers LiteLLM and Anthropic read. Python's JSON parser takes Infinity and NaN,
+# which are not JSON: on chat LiteLLM answered a 500, on /v1/messages it sent them on.
+_SAMPLING = ("temperature", "top_p", "top_k")
 
 _ANTHROPIC_OBJECT_FIELDS = ("thinking", "metadata", "tool_choice", "output_config")
 
@@ -51,28 +65,6 @@ _CHAT_BLOCKS = {
 # A URL LiteLLM can fetch or decode: scheme://..., or a base64 data URL.
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://|data:[^,]{0,200};base64,")
 
-# Chat tool types: OpenAI's, then the Anthropic tools LiteLLM 1.110.2 maps from a chat body
-# (AnthropicConfig._map_tool_helper). The hosted ones need a name; LiteLLM raises without it.
-_CHAT_FUNCTION_TOOLS = ("function", "custom")
-_HOSTED_TOOL_PREFIXES = (
-    "web_search",
-    "web_fetch",
-    "bash",
-    "text_editor",
-    "code_execution",
-    "memory",
-    "tool_search_tool",
-)
-_OTHER_ANTHROPIC_TOOLS = ("mcp", "url", "namespace", "advisor_20260301")
-_CHAT_TOOL_TYPES = "function, custom or an Anthropic tool type such as web_search_20250305"
-
-# How LiteLLM 1.110.2 words its refusal of a field only the proxy's config may set
-# (proxy/auth/auth_utils.py, _banned_param_error; model_list has its own sentence).
-_REFUSED_FIELD = re.compile(r"Rejected Request: (\w+) is not allowed in (?:the )?request body")
-
-# Integers shown in full up to this size; a longer one would only clutter the message.
-_SHOWN_INTEGER_LIMIT = 10**15
-
 
 def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
     """What makes ``body`` unservable on ``call_type``'s endpoint, or None if nothing does."""
@@ -89,40 +81,27 @@ def find_problem(body: Mapping[str, Any], call_type: str) -> str | None:
         _max_tokens(body, "max_tokens", required=anthropic),
         _max_tokens(body, "max_completion_tokens", required=False),
         _optional(body, "stream", bool, "true or false"),
-        _tools(body, anthropic),
+        tools_problem(body, anthropic),
+        _litellm_fields(body),
+        _sampling(body),
     )
     problem = next((found for found in checks if found is not None), None)
-    if problem is None and anthropic:
-        problem = _anthropic_fields(body)
+    if problem is None:
+        problem = _anthropic_fields(body) if anthropic else _chat_fields(body)
     return problem
-
-
-def refused_field_problem(error: object) -> str | None:
-    """The problem to answer for a field LiteLLM refused from the client, or None.
-
-    LiteLLM refuses ``api_base``, ``base_url``, ``user_config`` and other fields that would
-    point a route elsewhere or carry credentials while it authenticates the request, before
-    the pre-call hook sees the body (``is_request_body_safe``). Its error handler then
-    imports prisma, which is not installed, and the client gets a plain-text 500. The field
-    name comes from LiteLLM's own list, never from the request.
-    """
-    found = _REFUSED_FIELD.match(str(error)) if isinstance(error, ValueError) else None
-    if found is None:
-        return None
-    return f"{found.group(1)}: not accepted from a client; the proxy's config sets it"
 
 
 def _model(body: Mapping[str, Any]) -> str | None:
     model = body.get("model")
     if not isinstance(model, str) or not model.strip():
-        return _expected("model", "a model name", model)
+        return expected("model", "a model name", model)
     return None
 
 
 def _messages(body: Mapping[str, Any], anthropic: bool) -> str | None:
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        return _expected("messages", "a non-empty list of messages", messages)
+        return expected("messages", "a non-empty list of messages", messages)
 
     for index, message in enumerate(messages):
         problem = _message(f"messages[{index}]", message, anthropic)
@@ -133,16 +112,16 @@ def _messages(body: Mapping[str, Any], anthropic: bool) -> str | None:
 
 def _message(where: str, message: object, anthropic: bool) -> str | None:
     if not isinstance(message, Mapping):
-        return _expected(where, "an object with role and content", message)
+        return expected(where, "an object with role and content", message)
     roles = _ANTHROPIC_ROLES if anthropic else _CHAT_ROLES
     role = message.get("role")
     if not isinstance(role, str) or role not in roles:
-        return _one_of(f"{where}.role", roles, role, "role")
+        return one_of(f"{where}.role", roles, role, "role")
 
     # LiteLLM reads a chat tool result's id as a string and quotes the messages if it is not.
     call_id = message.get("tool_call_id")
     if not anthropic and role == "tool" and not isinstance(call_id, str):
-        return _expected(f"{where}.tool_call_id", "the id of the tool call answered", call_id)
+        return expected(f"{where}.tool_call_id", "the id of the tool call answered", call_id)
 
     chat_blocks = None if anthropic else _CHAT_BLOCKS[role]
     return _content(f"{where}.content", message.get("content"), chat_blocks)
@@ -153,7 +132,7 @@ def _content(where: str, content: object, chat_blocks: tuple[str, ...] | None) -
     if isinstance(content, str) or (content is None and chat_blocks is not None):
         return None
     if not isinstance(content, list):
-        return _expected(where, "a string or a list of content blocks", content)
+        return expected(where, "a string or a list of content blocks", content)
     return _blocks(where, content, chat_blocks)
 
 
@@ -164,7 +143,7 @@ def _blocks(where: str, blocks: list[Any], chat_types: tuple[str, ...] | None = 
     """
     for index, block in enumerate(blocks):
         if not isinstance(block, Mapping) or not isinstance(block.get("type"), str):
-            return _expected(f"{where}[{index}]", "a content block with a type", block)
+            return expected(f"{where}[{index}]", "a content block with a type", block)
         if chat_types is not None:
             problem = _chat_block(f"{where}[{index}]", block, chat_types)
             if problem is not None:
@@ -176,7 +155,7 @@ def _chat_block(where: str, block: Mapping[str, Any], types: tuple[str, ...]) ->
     kind = block["type"]
     server_tool_result = "*_tool_result" in types and kind.endswith("_tool_result")
     if kind not in types and not server_tool_result:
-        return _one_of(f"{where}.type", types, kind, "block type")
+        return one_of(f"{where}.type", types, kind, "block type")
 
     check = _BLOCK_FIELDS.get(kind)
     return None if check is None else check(where, block)
@@ -188,7 +167,7 @@ _BlockCheck = Callable[[str, Mapping[str, Any]], "str | None"]
 def _string_field(name: str) -> _BlockCheck:
     def check(where: str, block: Mapping[str, Any]) -> str | None:
         value = block.get(name)
-        return None if isinstance(value, str) else _expected(f"{where}.{name}", "a string", value)
+        return None if isinstance(value, str) else expected(f"{where}.{name}", "a string", value)
 
     return check
 
@@ -198,7 +177,7 @@ def _object_field(name: str) -> _BlockCheck:
         value = block.get(name)
         if isinstance(value, Mapping):
             return None
-        return _expected(f"{where}.{name}", "an object", value)
+        return expected(f"{where}.{name}", "an object", value)
 
     return check
 
@@ -209,10 +188,10 @@ def _image_url(where: str, block: Mapping[str, Any]) -> str | None:
     if isinstance(image, Mapping):
         field, url = f"{field}.url", image.get("url")
     elif not isinstance(image, str):
-        return _expected(field, "a URL or an object with a url", image)
+        return expected(field, "a URL or an object with a url", image)
 
     if not isinstance(url, str):
-        return _expected(field, "a URL", url)
+        return expected(field, "a URL", url)
     if _URL.match(url) is None:
         return f"{field}: expected a URL (scheme://... or a base64 data: URL), got another string"
     return None
@@ -221,10 +200,10 @@ def _image_url(where: str, block: Mapping[str, Any]) -> str | None:
 def _input_audio(where: str, block: Mapping[str, Any]) -> str | None:
     audio = block.get("input_audio")
     if not isinstance(audio, Mapping):
-        return _expected(f"{where}.input_audio", "an object with data and format", audio)
+        return expected(f"{where}.input_audio", "an object with data and format", audio)
     for name in ("data", "format"):
         if not isinstance(audio.get(name), str):
-            return _expected(f"{where}.input_audio.{name}", "a string", audio.get(name))
+            return expected(f"{where}.input_audio.{name}", "a string", audio.get(name))
     return None
 
 
@@ -232,11 +211,11 @@ def _file(where: str, block: Mapping[str, Any]) -> str | None:
     file = block.get("file")
     what = "an object with file_data or file_id"
     if not isinstance(file, Mapping):
-        return _expected(f"{where}.file", what, file)
+        return expected(f"{where}.file", what, file)
     for name in ("file_data", "file_id"):
         value = file.get(name)
         if value is not None and not isinstance(value, str):
-            return _expected(f"{where}.file.{name}", "a string", value)
+            return expected(f"{where}.file.{name}", "a string", value)
     if file.get("file_data") is None and file.get("file_id") is None:
         return f"{where}.file: expected {what}, got an object with neither"
     return None
@@ -253,96 +232,21 @@ _BLOCK_FIELDS: dict[str, _BlockCheck] = {
 }
 
 
-def _tools(body: Mapping[str, Any], anthropic: bool) -> str | None:
-    tools = body.get("tools")
-    if tools is None:
-        return None
-    if not isinstance(tools, list):
-        return _expected("tools", "a list of tools", tools)
-
-    check = _anthropic_tool if anthropic else _chat_tool
-    for index, tool in enumerate(tools):
-        problem = check(f"tools[{index}]", tool)
-        if problem is not None:
-            return problem
-    return None
-
-
-def _anthropic_tool(where: str, tool: object) -> str | None:
-    """A custom tool (no type, or ``custom``) needs a name; a typed one is a server tool
-    (``web_search_20250305``, ...), which the upstream judges."""
-    if not isinstance(tool, Mapping):
-        return _expected(where, "a tool object", tool)
-    kind = tool.get("type")
-    if kind is not None and not _is_name(kind):
-        return _expected(f"{where}.type", "a tool type", kind)
-    if kind not in (None, "custom"):
-        return None
-
-    return _name_and_schema(where, tool, "input_schema")
-
-
-def _chat_tool(where: str, tool: object) -> str | None:
-    if not isinstance(tool, Mapping):
-        return _expected(where, "a tool object", tool)
-    # LiteLLM sends a tool already in Anthropic's form (it has input_schema) on as it is.
-    if "input_schema" in tool:
-        return _anthropic_tool(where, tool)
-
-    kind = tool.get("type")
-    if kind in _CHAT_FUNCTION_TOOLS:
-        return _function(f"{where}.function", tool.get("function"))
-    if isinstance(kind, str) and kind.startswith(_HOSTED_TOOL_PREFIXES):
-        return _hosted_tool(where, tool)
-    if kind in _OTHER_ANTHROPIC_TOOLS or (isinstance(kind, str) and kind.startswith("computer_")):
-        return None
-    return _unknown(f"{where}.type", _CHAT_TOOL_TYPES, kind, "tool type")
-
-
-def _function(where: str, function: object) -> str | None:
-    if not isinstance(function, Mapping):
-        return _expected(where, "an object with a name", function)
-    return _name_and_schema(where, function, "parameters")
-
-
-def _name_and_schema(where: str, tool: Mapping[str, Any], schema_field: str) -> str | None:
-    if not _is_name(tool.get("name")):
-        return _expected(f"{where}.name", "a tool name", tool.get("name"))
-    schema = tool.get(schema_field)
-    if schema is not None and not isinstance(schema, Mapping):
-        return _expected(f"{where}.{schema_field}", "a JSON schema object", schema)
-    return None
-
-
-def _hosted_tool(where: str, tool: Mapping[str, Any]) -> str | None:
-    # LiteLLM takes the name from the tool, else from its function.
-    function = tool.get("function")
-    if "name" not in tool and isinstance(function, Mapping):
-        where, tool = f"{where}.function", function
-    if not _is_name(tool.get("name")):
-        return _expected(f"{where}.name", "the tool's name", tool.get("name"))
-    return None
-
-
-def _is_name(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 def _max_tokens(body: Mapping[str, Any], field: str, required: bool) -> str | None:
     if field not in body:
-        return _expected(field, "a positive integer", None) if required else None
+        return expected(field, "a positive integer", None) if required else None
     value = body[field]
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return _expected(field, "a positive integer", value)
+        return expected(field, "a positive integer", value)
     return None
 
 
 def _optional(body: Mapping[str, Any], field: str, kind: type, what: str) -> str | None:
     value = body.get(field)
     if value is not None and not isinstance(value, kind):
-        return _expected(field, what, value)
+        return expected(field, what, value)
     return None
 
 
@@ -350,7 +254,7 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
     system = body.get("system")
     if system is not None and not isinstance(system, str):
         if not isinstance(system, list):
-            return _expected("system", "a string or a list of text blocks", system)
+            return expected("system", "a string or a list of text blocks", system)
         problem = _blocks("system", system)
         if problem is not None:
             return problem
@@ -359,49 +263,70 @@ def _anthropic_fields(body: Mapping[str, Any]) -> str | None:
         problem = _optional(body, field, Mapping, "an object")
         if problem is not None:
             return problem
+
+    # LiteLLM reads Anthropic's metadata into its own model, user_id a string; else a 500.
+    metadata = body.get("metadata")
+    user_id = metadata.get("user_id") if isinstance(metadata, Mapping) else None
+    if user_id is not None and not isinstance(user_id, str):
+        return expected("metadata.user_id", "a string", user_id)
     return None
 
 
-def _expected(field: str, what: str, found: object) -> str:
-    return f"{field}: expected {what}, got {_kind(found)}"
+def _litellm_fields(body: Mapping[str, Any]) -> str | None:
+    """LiteLLM's own per-request settings a client may give, which it reads into typed
+    parameters: a value of another type answered a 500, after retries."""
+    for field in _TIMEOUTS:
+        value = body.get(field)
+        if value is not None and not _is_positive_number(value):
+            return expected(field, "a positive number of seconds", value)
+
+    retries = body.get("max_retries")
+    if retries is not None and (not _is_integer(retries) or retries < 0):
+        return expected("max_retries", "a non-negative integer", retries)
+
+    tags = body.get("tags")
+    if tags is not None and not isinstance(tags, list):
+        return expected("tags", "a list of strings", tags)
+    return None if tags is None else _strings("tags", tags)
 
 
-def _one_of(field: str, names: tuple[str, ...], found: object, noun: str) -> str:
-    return _unknown(field, "one of " + ", ".join(names), found, noun)
+def _sampling(body: Mapping[str, Any]) -> str | None:
+    for field in _SAMPLING:
+        value = body.get(field)
+        if value is not None and not _is_finite_number(value):
+            return expected(field, "a finite number", value)
+    return None
 
 
-def _unknown(field: str, what: str, found: object, noun: str) -> str:
-    # A name outside the list is still the client's string: told as unknown, not shown.
-    if _is_name(found):
-        return f"{field}: expected {what}, got an unknown {noun}"
-    return _expected(field, what, found)
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool | int | float):
-        return _number(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _number(value: bool | int | float) -> str:
-    # Numbers and booleans are not request content: "got 0" says more than "got an integer".
-    if isinstance(value, int) and abs(value) >= _SHOWN_INTEGER_LIMIT:
-        return "an integer too large to show"
-    return json.dumps(value)
+def _is_positive_number(value: object) -> bool:
+    return isinstance(value, int | float) and _is_finite_number(value) and value > 0
 
 
-def _string(value: str) -> str:
-    # A string may be a prompt: only its emptiness is told.
-    if not value:
-        return "an empty string"
-    if not value.strip():
-        return "a string of only whitespace"
-    return "a string"
+def _chat_fields(body: Mapping[str, Any]) -> str | None:
+    # LiteLLM reads response_format as an object; a string answered a 500.
+    problem = _optional(body, "response_format", Mapping, "an object")
+    if problem is not None:
+        return problem
+
+    # LiteLLM reads each stop sequence as a string; another is a traceback in a 400.
+    stop = body.get("stop")
+    if stop is None or isinstance(stop, str):
+        return None
+    if not isinstance(stop, list):
+        return expected("stop", "a string or a list of strings", stop)
+    return _strings("stop", stop)
+
+
+def _strings(field: str, items: list[Any]) -> str | None:
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            return expected(f"{field}[{index}]", "a string", item)
+    return None
